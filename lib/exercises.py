@@ -1,0 +1,193 @@
+"""Instant, friendly feedback on the chapters' exercises.
+
+Every exercise has an id such as ``"ch1.penalty"``. A learner writes an
+answer and calls ``check("ch1.penalty", answer)``; the result says whether it
+is right and, if not, what looks off: a wrong value (with the tolerance),
+a string or ``None`` where a number belongs, a function that raises or forgets
+to ``return``. :func:`check` never raises: every problem becomes feedback.
+
+Expected answers are computed by ``lib`` itself, never typed in.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from lib.information import surprise
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """The verdict on one answer: ``correct`` and a message for the learner."""
+
+    correct: bool
+    message: str
+
+    def __bool__(self) -> bool:
+        return self.correct
+
+    def __repr__(self) -> str:
+        return ("✅ " if self.correct else "❌ ") + self.message
+
+    def _repr_html_(self) -> str:
+        colour, mark = ("#009E73", "✅") if self.correct else ("#D55E00", "❌")
+        return (
+            f'<div style="border-left:4px solid {colour};padding:0.4em 0.8em;margin:0.3em 0">'
+            f"{mark} {html.escape(self.message)}</div>"
+        )
+
+
+@dataclass(frozen=True)
+class NumberExercise:
+    """An exercise whose answer is one number."""
+
+    expected: Callable[[], float]
+    hint: str
+    rtol: float = 5e-3
+
+
+@dataclass(frozen=True)
+class FunctionExercise:
+    """An exercise whose answer is a function, checked against a reference on a few inputs."""
+
+    reference: Callable[..., object]
+    cases: tuple[tuple[object, ...], ...]
+    hint: str
+    rtol: float = 1e-6
+    signature: str = field(default="")
+
+
+Exercise = NumberExercise | FunctionExercise
+
+#: Every exercise in the book, by id. Expected answers are computed, not typed.
+EXERCISES: dict[str, Exercise] = {
+    "ch1.penalty": NumberExercise(
+        expected=lambda: surprise(0.02),
+        hint="The penalty is -log p with the natural log: try np.log or lib.surprise.",
+    ),
+    "ch1.one_nat": NumberExercise(
+        expected=lambda: math.exp(-1),
+        hint="Solve -log p = 1 for p: undo the log with an exponential.",
+    ),
+    "ch1.penalty_drop": FunctionExercise(
+        reference=lambda p_before, p_after: surprise(p_before) - surprise(p_after),
+        cases=((0.1, 0.2), (0.4, 0.8), (0.01, 0.5), (0.5, 0.5), (0.9, 0.3)),
+        hint="The drop is the penalty before minus the penalty after: -log(p_before) - (-log(p_after)).",
+        signature="penalty_drop(p_before, p_after)",
+    ),
+}
+
+
+def check(exercise: str, answer: object) -> Feedback:
+    """Check a learner's answer to an exercise and explain what is off.
+
+    Parameters
+    ----------
+    exercise : str
+        The exercise id printed in the chapter, e.g. ``"ch1.penalty"``.
+    answer : object
+        The learner's answer: a number, or a function for coding exercises.
+
+    Returns
+    -------
+    Feedback
+        Truthy when correct; displays as a short message in Jupyter.
+
+    Examples
+    --------
+    >>> check("ch1.one_nat", 0.3679).correct
+    True
+    >>> check("ch1.one_nat", None).message
+    'No answer yet: replace None with your answer and run the cell again.'
+    """
+    spec = EXERCISES.get(exercise)
+    if spec is None:
+        known = ", ".join(sorted(EXERCISES))
+        return Feedback(False, f"There is no exercise called {exercise!r}. Known exercises: {known}.")
+    if answer is None or answer is Ellipsis:
+        return Feedback(False, "No answer yet: replace None with your answer and run the cell again.")
+    if isinstance(spec, NumberExercise):
+        return _check_number(spec, answer)
+    return _check_function(spec, answer)
+
+
+def _check_number(spec: NumberExercise, answer: object) -> Feedback:
+    value, problem = _as_number(answer)
+    if problem:
+        return Feedback(False, problem)
+    expected = float(spec.expected())
+    if math.isclose(value, expected, rel_tol=spec.rtol, abs_tol=1e-12):
+        return Feedback(True, f"Correct: {value:.6g}.")
+    return Feedback(False, f"Not quite: you gave {value:.6g}. {_diagnose(value, expected)}{spec.hint} "
+                           f"(Answers within {spec.rtol:.1%} count as right.)")
+
+
+def _check_function(spec: FunctionExercise, answer: object) -> Feedback:
+    name = spec.signature or "your function"
+    if not callable(answer):
+        return Feedback(False, f"This exercise wants a function, {name}, but got {_describe(answer)}. "
+                               "Define it with def, then pass its name without calling it.")
+    for args in spec.cases:
+        shown = ", ".join(repr(a) for a in args)
+        try:
+            result = answer(*args)
+        except Exception as err:  # the learner's code: report, never re-raise
+            return Feedback(False, f"Your function raised {type(err).__name__}: {err} "
+                                   f"when called with ({shown}). {spec.hint}")
+        if result is None:
+            return Feedback(False, f"Your function returned None for ({shown}): did you forget `return`?")
+        value, problem = _as_number(result)
+        if problem:
+            return Feedback(False, f"For ({shown}) your function returned {_describe(result)}; "
+                                   "it should return a number.")
+        expected = float(spec.reference(*args))
+        if not math.isclose(value, expected, rel_tol=spec.rtol, abs_tol=1e-9):
+            return Feedback(False, f"For ({shown}) your function returned {value:.6g}, which is not right. "
+                                   f"{_diagnose(value, expected)}{spec.hint}")
+    return Feedback(True, f"Correct: {name} gives the right answer on all {len(spec.cases)} test inputs.")
+
+
+def _as_number(answer: object) -> tuple[float, str]:
+    """``(value, "")`` for a single real number, or ``(nan, why it is not one)``."""
+    if isinstance(answer, str):
+        return math.nan, (f"That is text (the string {answer!r}), not a number: remove the quotes.")
+    if isinstance(answer, (bool, np.bool_)):
+        return math.nan, f"That is {answer}, a yes/no value; this exercise wants a number."
+    if callable(answer):
+        return math.nan, "That is a function, not a number: did you forget to call it with ( )?"
+    try:
+        arr = np.asarray(answer, dtype=float)
+    except (TypeError, ValueError):
+        return math.nan, f"That is {_describe(answer)}, which is not a number."
+    if arr.size != 1:
+        return math.nan, f"That is an array of shape {arr.shape}; this exercise wants a single number."
+    value = float(arr.reshape(()))
+    if math.isnan(value):
+        return math.nan, "That is NaN (not a number): somewhere a calculation went undefined, like 0 * inf."
+    return value, ""
+
+
+def _diagnose(value: float, expected: float) -> str:
+    """A hint for the classic slips: sign flipped, bits instead of nats, log10."""
+    def near(a: float, b: float) -> bool:
+        return math.isclose(a, b, rel_tol=5e-3) and b != 0
+
+    if near(value, -expected):
+        return "The size is right but the sign is flipped: check the minus in -log p. "
+    if near(value, expected / math.log(2)):
+        return "That looks like the answer in bits (log base 2); this exercise works in nats (natural log). "
+    if near(value, expected / math.log(10)):
+        return "That looks like log base 10; use the natural log (np.log). "
+    return ""
+
+
+def _describe(obj: object) -> str:
+    text = repr(obj)
+    if len(text) > 60:
+        text = text[:57] + "..."
+    return f"{text} (a {type(obj).__name__})"

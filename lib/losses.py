@@ -1,0 +1,141 @@
+"""Losses that are negative log-likelihoods of other output distributions.
+
+Each function takes a batch of examples and returns the mean loss over them,
+as a float, in nats.
+
+* Bernoulli output (yes/no)              -> :func:`binary_cross_entropy`
+* Gaussian output (a real number)        -> :func:`gaussian_nll`
+* A preference between two answers       -> :func:`dpo_loss`
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from lib._validate import as_float_array, as_probabilities, check_positive_number, check_same_shape
+
+
+def binary_cross_entropy(y: object, p_hat: object) -> float:
+    """Mean binary cross-entropy ``-[y log p_hat + (1 - y) log(1 - p_hat)]``.
+
+    Parameters
+    ----------
+    y : array_like
+        Observed labels in [0, 1] (usually exactly 0 or 1).
+    p_hat : array_like
+        The model's probability that each label is 1; same shape as ``y``.
+
+    Returns
+    -------
+    float
+        The mean over examples, in nats; ``+inf`` if the model gave
+        probability 0 to a label that occurred.
+
+    Examples
+    --------
+    >>> round(binary_cross_entropy([1, 0], [0.9, 0.2]), 4)  # (-log 0.9 - log 0.8) / 2
+    0.1643
+    """
+    y = as_probabilities(y, "y")
+    p = as_probabilities(p_hat, "p_hat")
+    check_same_shape(y, p, "y", "p_hat")
+    if y.size == 0:
+        raise ValueError("y is empty: the mean loss needs at least one example")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_p = np.where(y == 0, 0.0, y * np.log(p))
+        log_not_p = np.where(y == 1, 0.0, (1 - y) * np.log1p(-p))
+    return float(np.mean(-(log_p + log_not_p)))
+
+
+def gaussian_nll(y: object, mu: object, sigma: object) -> float:
+    """Mean negative log-likelihood of ``y`` under ``Normal(mu, sigma**2)``.
+
+    The full expression, constant included:
+    ``(y - mu)**2 / (2 sigma**2) + log(sigma) + 0.5 * log(2 pi)``,
+    which equals ``(y - mu)**2 / (2 sigma**2) + 0.5 * log(2 pi sigma**2)``.
+
+    Parameters
+    ----------
+    y : array_like
+        Observed values.
+    mu : array_like
+        The model's predicted means; same shape as ``y``.
+    sigma : float or array_like
+        Standard deviations, > 0: one for all examples, or one per example.
+
+    Returns
+    -------
+    float
+        The mean over examples, in nats.
+
+    Examples
+    --------
+    >>> round(gaussian_nll([0.0], [0.0], 1.0), 4)  # 0.5 * log(2 pi)
+    0.9189
+    """
+    y = as_float_array(y, "y")
+    mu = as_float_array(mu, "mu")
+    check_same_shape(y, mu, "y", "mu")
+    if np.ndim(sigma) == 0 and not isinstance(sigma, np.ndarray):
+        s = np.float64(check_positive_number(sigma, "sigma"))
+    else:
+        s = as_float_array(sigma, "sigma")
+        check_same_shape(y, s, "y", "sigma")
+        if (s <= 0).any():
+            raise ValueError(f"sigma must be > 0 everywhere, but its smallest entry is {s.min()!r}")
+    if y.size == 0:
+        raise ValueError("y is empty: the mean loss needs at least one example")
+    per_example = (y - mu) ** 2 / (2 * s**2) + np.log(s) + 0.5 * math.log(2 * math.pi)
+    return float(np.mean(per_example))
+
+
+def dpo_loss(
+    policy_chosen_logp: object,
+    policy_rejected_logp: object,
+    ref_chosen_logp: object,
+    ref_rejected_logp: object,
+    beta: float = 0.1,
+) -> float:
+    """Mean Direct Preference Optimization loss (Rafailov et al., 2023).
+
+    With the implicit reward ``r = beta * (log pi_theta(y|x) - log pi_ref(y|x))``
+    and the Bradley-Terry model ``P(chosen beats rejected) = sigmoid(r_c - r_r)``,
+    the loss is ``-log sigmoid(r_c - r_r)`` averaged over pairs.
+
+    Parameters
+    ----------
+    policy_chosen_logp, policy_rejected_logp : array_like
+        Log-probabilities (<= 0) of the preferred and the rejected answer
+        under the model being trained; one entry per preference pair.
+    ref_chosen_logp, ref_rejected_logp : array_like
+        The same two log-probabilities under the frozen reference model.
+    beta : float, default 0.1
+        How strongly the policy is tied to the reference (> 0).
+
+    Returns
+    -------
+    float
+        The mean loss over pairs, in nats; ``log 2`` when the policy equals
+        the reference.
+
+    Examples
+    --------
+    >>> round(dpo_loss([-1.0], [-1.0], [-1.0], [-1.0]), 4)  # log 2
+    0.6931
+    """
+    names = ["policy_chosen_logp", "policy_rejected_logp", "ref_chosen_logp", "ref_rejected_logp"]
+    values = [policy_chosen_logp, policy_rejected_logp, ref_chosen_logp, ref_rejected_logp]
+    arrays = [as_float_array(v, name) for v, name in zip(values, names)]
+    for arr, name in zip(arrays[1:], names[1:]):
+        check_same_shape(arrays[0], arr, names[0], name)
+    for arr, name in zip(arrays, names):
+        if (arr > 0).any():
+            raise ValueError(f"{name} must be log-probabilities (<= 0), but it contains {arr.max()!r}")
+    if arrays[0].size == 0:
+        raise ValueError("policy_chosen_logp is empty: the mean loss needs at least one pair")
+    beta = check_positive_number(beta, "beta")
+    pc, pr, rc, rr = arrays
+    margin = beta * ((pc - rc) - (pr - rr))
+    return float(np.mean(np.logaddexp(0.0, -margin)))  # -log sigmoid(m) = log(1 + e^-m)
