@@ -38,6 +38,8 @@ def as_float_array(x: object, name: str, *, allow_inf: bool = False) -> np.ndarr
     if arr.dtype.kind == "c":
         raise TypeError(f"{name} must contain real numbers, but it contains complex numbers")
     if arr.dtype.kind not in "biuf":
+        if any(item is None for item in arr.ravel()):
+            raise TypeError(f"{name} must contain only numbers, but it contains None")
         try:
             arr = arr.astype(np.float64)
         except (TypeError, ValueError):
@@ -46,10 +48,11 @@ def as_float_array(x: object, name: str, *, allow_inf: bool = False) -> np.ndarr
             ) from None
     if arr.dtype not in (np.float32, np.float64):
         arr = arr.astype(np.float64)
-    if np.isnan(arr).any():
-        raise ValueError(f"{name} contains NaN at position {_first_index(np.isnan(arr))}")
-    if not allow_inf and np.isinf(arr).any():
-        raise ValueError(f"{name} contains an infinite value at position {_first_index(np.isinf(arr))}")
+    for bad, what in ((np.isnan(arr), "NaN"), (np.isinf(arr) if not allow_inf else None, "an infinite value")):
+        if bad is not None and bad.any():
+            if arr.ndim == 0:
+                raise ValueError(f"{name} is {what}, not a usable number")
+            raise ValueError(f"{name} contains {what} at position {_fmt_index(_first_index(bad))}")
     return arr
 
 

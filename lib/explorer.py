@@ -100,8 +100,10 @@ class Explorer:
         """The snapshots side by side (two per row) as an SVG document."""
         ncols = min(2, len(self.snapshots))
         nrows = math.ceil(len(self.snapshots) / ncols)
-        fig, axes = new_figure(ncols=ncols, nrows=nrows, width=self.size[0] * ncols * 0.75,
-                               height=self.size[1] * nrows * 0.75)
+        # Panels a little smaller than the live figure, so labels stay readable
+        # when two of them share the width of the page.
+        fig, axes = new_figure(ncols=ncols, nrows=nrows, width=self.size[0] * ncols * 0.62,
+                               height=self.size[1] * nrows * 0.72)
         flat_axes = list(axes.flat) if hasattr(axes, "flat") else [axes]
         for ax, snapshot in zip(flat_axes, self.snapshots):
             self._draw_into(ax, {**self.values(), **snapshot})

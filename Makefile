@@ -1,0 +1,54 @@
+# Why −log p? -- the two commands a newcomer needs:
+#
+#   make book   install what the book needs into .venv, build the website into _build/html
+#   make test   install the test tools too, run every test and execute every notebook
+#
+# Also: make lab (open the chapters in JupyterLab), make bench (timings), make clear
+# (strip notebook outputs before committing), make clean.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+# Jupyter kernels started from here (nbval, the book build) use the venv's Python.
+export PATH := $(abspath $(BIN)):$(PATH)
+
+.PHONY: book test lab bench clear clean
+
+book: $(VENV)/.installed-book _build/.lib-stamp
+	$(BIN)/jupyter-book build . -W -n --keep-going
+	@echo "The book is built: open $(CURDIR)/_build/html/index.html in a browser."
+
+test: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest
+
+lab: $(VENV)/.installed-book
+	$(BIN)/pip install --quiet "jupyterlab>=4,<5"
+	$(BIN)/jupyter lab chapters/
+
+bench: $(VENV)/.installed-dev
+	$(BIN)/python scripts/benchmark.py
+
+clear: $(VENV)/.installed-book
+	$(BIN)/python scripts/clear_outputs.py
+
+clean:
+	rm -rf _build
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed-book: requirements.txt requirements-book.txt pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-book.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-book.txt requirements-dev.txt pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.installed-book
+
+# The build caches executed notebooks, keyed on their code only. When lib/ changes,
+# throw the cache away so no page shows numbers computed by the old lib.
+_build/.lib-stamp: $(wildcard lib/*.py)
+	rm -rf _build/.jupyter_cache _build/jupyter_execute
+	mkdir -p _build
+	touch $@

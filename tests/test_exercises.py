@@ -1,0 +1,99 @@
+"""lib.check gives friendly feedback for every kind of wrong answer, and never raises."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import lib
+from lib.exercises import EXERCISES, FunctionExercise, NumberExercise
+
+
+def test_every_exercise_accepts_its_own_reference_answer():
+    for name, spec in EXERCISES.items():
+        if isinstance(spec, NumberExercise):
+            answer = spec.expected()
+        else:
+            answer = spec.reference
+        assert lib.check(name, answer).correct, name
+
+
+@pytest.mark.parametrize(
+    "answer, words",
+    [
+        (None, ["No answer yet"]),
+        ("3.91", ["string", "quotes"]),
+        (True, ["yes/no"]),
+        (np.array([3.9, 1.0]), ["shape (2,)", "single number"]),
+        (math.nan, ["NaN"]),
+        (print, ["function", "call it"]),
+        ({"a": 1}, ["not a number"]),
+        (3.5, ["Not quite", "3.5", "0.5%"]),
+        (-3.912, ["sign"]),
+        (3.912 / math.log(2), ["bits"]),
+        (3.912 / math.log(10), ["base 10"]),
+    ],
+)
+def test_number_feedback(answer, words):
+    feedback = lib.check("ch1.penalty", answer)
+    assert not feedback.correct
+    for word in words:
+        assert word in feedback.message, feedback.message
+
+
+def test_number_tolerance():
+    assert lib.check("ch1.penalty", 3.912).correct
+    assert lib.check("ch1.penalty", np.float32(3.91)).correct
+    assert lib.check("ch1.penalty", np.array([3.912])).correct
+    assert not lib.check("ch1.penalty", 3.80).correct
+
+
+def test_function_feedback():
+    def raises(p_before, p_after):
+        return 1 / 0
+
+    def forgets_return(p_before, p_after):
+        np.log(p_after / p_before)
+
+    def wrong_sign(p_before, p_after):
+        return np.log(p_before / p_after)
+
+    def returns_text(p_before, p_after):
+        return "0.69"
+
+    def right(p_before, p_after):
+        return np.log(p_after) - np.log(p_before)
+
+    cases = [
+        (raises, ["raised ZeroDivisionError", "(0.1, 0.2)"]),
+        (forgets_return, ["returned None", "return"]),
+        (wrong_sign, ["sign"]),
+        (returns_text, ["should return a number"]),
+        (0.69, ["wants a function"]),
+    ]
+    for answer, words in cases:
+        feedback = lib.check("ch1.penalty_drop", answer)
+        assert not feedback.correct
+        for word in words:
+            assert word in feedback.message, feedback.message
+    assert lib.check("ch1.penalty_drop", right).correct
+
+
+def test_unknown_exercise_is_feedback_not_an_error():
+    feedback = lib.check("ch9.nope", 1.0)
+    assert not feedback.correct and "ch1.penalty" in feedback.message
+
+
+def test_feedback_displays_in_jupyter():
+    good, bad = lib.check("ch1.one_nat", math.exp(-1)), lib.check("ch1.one_nat", 0.5)
+    assert good and not bad
+    assert "✅" in repr(good) and "❌" in repr(bad)
+    assert "<div" in good._repr_html_() and "&lt;" not in good._repr_html_()
+
+
+def test_registry_is_well_formed():
+    for name, spec in EXERCISES.items():
+        assert name.startswith("ch") and "." in name
+        assert isinstance(spec, (NumberExercise, FunctionExercise)) and spec.hint
