@@ -32,13 +32,14 @@ class Feedback:
         return self.correct
 
     def __repr__(self) -> str:
-        return ("✅ " if self.correct else "❌ ") + self.message
+        return self.message
 
     def _repr_html_(self) -> str:
-        colour, mark = ("#009E73", "✅") if self.correct else ("#D55E00", "❌")
+        # The words carry the verdict ("Correct: ...", "Not quite: ..."); the colour only repeats it.
+        colour = "#009E73" if self.correct else "#D55E00"
         return (
-            f'<div style="border-left:4px solid {colour};padding:0.4em 0.8em;margin:0.3em 0">'
-            f"{mark} {html.escape(self.message)}</div>"
+            f'<div class="exercise-feedback" style="border-left:4px solid {colour};'
+            f'padding:0.4em 0.8em;margin:0.3em 0">{html.escape(self.message)}</div>'
         )
 
 

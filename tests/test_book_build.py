@@ -50,6 +50,7 @@ def test_chapter_1_shows_the_static_explorer_not_a_dead_widget(html):
 def test_chapter_1_hides_solutions_and_prose_checks(html):
     text = page(html, "chapters/01_penalty_design")
     assert text.count("tag_hide-cell") == 3
+    assert text.count("Show the solution") == 3
     assert "Solution 1.1" in text  # present, behind a toggle
     assert "fails the build if they drift" not in text  # remove-cell cells are gone
 

@@ -89,8 +89,9 @@ def test_unknown_exercise_is_feedback_not_an_error():
 def test_feedback_displays_in_jupyter():
     good, bad = lib.check("ch1.one_nat", math.exp(-1)), lib.check("ch1.one_nat", 0.5)
     assert good and not bad
-    assert "✅" in repr(good) and "❌" in repr(bad)
-    assert "<div" in good._repr_html_() and "&lt;" not in good._repr_html_()
+    assert repr(good).startswith("Correct") and repr(bad).startswith("Not quite")
+    assert "exercise-feedback" in good._repr_html_() and "#009E73" in good._repr_html_()
+    assert "#D55E00" in bad._repr_html_()
 
 
 def test_registry_is_well_formed():
