@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from lib.information import surprise
+from lib.information import entropy, nll, surprise
 
 
 @dataclass(frozen=True)
@@ -81,6 +81,36 @@ EXERCISES: dict[str, Exercise] = {
         hint="The drop is the penalty before minus the penalty after: -log(p_before) - (-log(p_after)).",
         signature="penalty_drop(p_before, p_after)",
     ),
+    "ch2.bits": NumberExercise(
+        expected=lambda: surprise(1 / 8, base=2),
+        hint="Surprise in bits is -log2 p: np.log2, or lib.surprise(p, base=2).",
+    ),
+    "ch2.die": NumberExercise(
+        expected=lambda: entropy(np.full(6, 1 / 6)),
+        hint="Six equally likely faces: the entropy of a uniform distribution over K outcomes is log K.",
+    ),
+    "ch2.entropy_bits": FunctionExercise(
+        reference=lambda p: entropy(p, base=2),
+        cases=(([0.5, 0.5],), ([0.1, 0.4, 0.5],), ([0.25, 0.25, 0.25, 0.25],), ([1.0, 0.0],),
+               ([0.7, 0.2, 0.1, 0.0],)),
+        hint="Sum p * (-log2 p) over the outcomes, and let outcomes with p = 0 add nothing (0 log 0 = 0).",
+        signature="entropy_bits(p)",
+    ),
+    "ch3.mean_nll": NumberExercise(
+        expected=lambda: nll([0.1, 0.2, 0.7]),
+        hint="Take -log of each probability, then the mean: three moves, log, negate, average.",
+    ),
+    "ch3.underflow": NumberExercise(
+        expected=lambda: float(next(n for n in range(1, 5000) if 0.5**n == 0.0)),
+        hint="Try a loop: multiply by 0.5 until the result is exactly 0.0, counting the steps.",
+        rtol=0.0,
+    ),
+    "ch3.stable_mean_nll": FunctionExercise(
+        reference=lambda probs: nll(probs),
+        cases=(([0.5, 0.25],), ([0.1] * 400,), (np.full(2000, 0.3),), ([0.9, 0.8, 0.01],)),
+        hint="Never multiply the probabilities: sum their logs instead (np.log, then np.mean).",
+        signature="mean_nll(probs)",
+    ),
 }
 
 
@@ -124,8 +154,9 @@ def _check_number(spec: NumberExercise, answer: object) -> Feedback:
     expected = float(spec.expected())
     if math.isclose(value, expected, rel_tol=spec.rtol, abs_tol=1e-12):
         return Feedback(True, f"Correct: {value:.6g}.")
+    tolerance = f"Answers within {spec.rtol:.1%} count as right." if spec.rtol else "This one must be exact."
     return Feedback(False, f"Not quite: you gave {value:.6g}. {_diagnose(value, expected)}{spec.hint} "
-                           f"(Answers within {spec.rtol:.1%} count as right.)")
+                           f"({tolerance})")
 
 
 def _check_function(spec: FunctionExercise, answer: object) -> Feedback:
@@ -134,7 +165,7 @@ def _check_function(spec: FunctionExercise, answer: object) -> Feedback:
         return Feedback(False, f"This exercise wants a function, {name}, but got {_describe(answer)}. "
                                "Define it with def, then pass its name without calling it.")
     for args in spec.cases:
-        shown = ", ".join(repr(a) for a in args)
+        shown = ", ".join(_short(a) for a in args)
         try:
             result = answer(*args)
         except Exception as err:  # the learner's code: report, never re-raise
@@ -144,8 +175,8 @@ def _check_function(spec: FunctionExercise, answer: object) -> Feedback:
             return Feedback(False, f"Your function returned None for ({shown}): did you forget `return`?")
         value, problem = _as_number(result)
         if problem:
-            return Feedback(False, f"For ({shown}) your function returned {_describe(result)}; "
-                                   "it should return a number.")
+            return Feedback(False, f"For ({shown}) your function returned {_describe(result)}. "
+                                   f"{problem} {spec.hint}")
         expected = float(spec.reference(*args))
         if not math.isclose(value, expected, rel_tol=spec.rtol, abs_tol=1e-9):
             return Feedback(False, f"For ({shown}) your function returned {value:.6g}, which is not right. "
@@ -178,6 +209,9 @@ def _diagnose(value: float, expected: float) -> str:
     def near(a: float, b: float) -> bool:
         return math.isclose(a, b, rel_tol=5e-3) and b != 0
 
+    if math.isinf(value) and math.isfinite(expected):
+        return ("That is infinite: somewhere -log 0 happened. Did a product of many probabilities "
+                "underflow to 0.0 before the log? ")
     if near(value, -expected):
         return "The size is right but the sign is flipped: check the minus in -log p. "
     if near(value, expected / math.log(2)):
@@ -187,8 +221,17 @@ def _diagnose(value: float, expected: float) -> str:
     return ""
 
 
+def _short(obj: object) -> str:
+    """A test input as the learner would recognise it, shortened for long arrays."""
+    arr = np.asarray(obj) if isinstance(obj, (list, tuple, np.ndarray)) else None
+    if arr is not None and arr.size > 6:
+        kind = "array" if isinstance(obj, np.ndarray) else "list"
+        return f"a {kind} of {arr.size} probabilities starting {arr.ravel()[:3].tolist()}"
+    return repr(obj.tolist() if isinstance(obj, np.ndarray) else obj)
+
+
 def _describe(obj: object) -> str:
-    text = repr(obj)
+    text = repr(obj.item() if isinstance(obj, np.generic) else obj)
     if len(text) > 60:
         text = text[:57] + "..."
     return f"{text} (a {type(obj).__name__})"

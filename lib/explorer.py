@@ -1,6 +1,6 @@
 """Explorers: a figure driven by sliders, live in Jupyter and still useful on the website.
 
-A chapter describes its explorer with one drawing function, ``draw(ax, **values)``,
+A chapter describes its explorer with one drawing function, ``draw(fig, **values)``,
 a few ipywidgets controls, and a handful of *snapshots* (settings of the
 controls worth seeing). :class:`Explorer` then produces two views in one
 output:
@@ -23,9 +23,9 @@ from collections.abc import Callable, Mapping, Sequence
 
 import ipywidgets as widgets
 import matplotlib as mpl
-from matplotlib.axes import Axes
+from matplotlib.figure import Figure, SubFigure
 
-from lib.style import RC_PARAMS, new_figure
+from lib.style import RC_PARAMS
 
 DrawFunction = Callable[..., None]
 
@@ -36,8 +36,10 @@ class Explorer:
     Parameters
     ----------
     draw : callable
-        ``draw(ax, **values)`` draws one state of the figure into ``ax``;
-        ``values`` maps each control's name to its value.
+        ``draw(fig, **values)`` draws one state of the explorer into ``fig``
+        (a matplotlib Figure, or a SubFigure in the static view), creating
+        its own axes with ``fig.subplots(...)``; ``values`` maps each
+        control's name to its value.
     controls : mapping of str to ipywidgets.ValueWidget
         The controls, by the keyword name ``draw`` receives.
     snapshots : sequence of mappings
@@ -47,12 +49,13 @@ class Explorer:
     caption : str
         What the static figure shows; the hint about the live version is added.
     size : (float, float)
-        Width and height in inches of the live figure and of each snapshot panel.
+        Width and height in inches of the live figure; each snapshot in the
+        static view is drawn a little smaller.
 
     Examples
     --------
-    >>> def draw(ax, p):
-    ...     ax.bar(["p"], [p])
+    >>> def draw(fig, p):
+    ...     fig.subplots().bar(["p"], [p])
     >>> slider = widgets.FloatSlider(value=0.5, min=0, max=1, description="p")
     >>> explorer = Explorer(draw, {"p": slider}, [{"p": 0.2}, {"p": 0.8}],
     ...                     alt="Two bars", caption="A bar of height p.")
@@ -92,23 +95,20 @@ class Explorer:
 
     def redraw(self) -> None:
         """Draw the figure for the current control values into the live image."""
-        fig, ax = new_figure(width=self.size[0], height=self.size[1])
-        self._draw_into(ax, self.values())
+        fig = _new_figure(*self.size)
+        self._draw_into(fig, self.values())
         self.image.value = _figure_bytes(fig, "png")
 
     def static_svg(self) -> str:
         """The snapshots side by side (two per row) as an SVG document."""
         ncols = min(2, len(self.snapshots))
         nrows = math.ceil(len(self.snapshots) / ncols)
-        # Panels a little smaller than the live figure, so labels stay readable
+        # Snapshots a little smaller than the live figure, so labels stay readable
         # when two of them share the width of the page.
-        fig, axes = new_figure(ncols=ncols, nrows=nrows, width=self.size[0] * ncols * 0.62,
-                               height=self.size[1] * nrows * 0.72)
-        flat_axes = list(axes.flat) if hasattr(axes, "flat") else [axes]
-        for ax, snapshot in zip(flat_axes, self.snapshots):
-            self._draw_into(ax, {**self.values(), **snapshot})
-        for ax in flat_axes[len(self.snapshots):]:
-            ax.set_visible(False)
+        fig = _new_figure(self.size[0] * ncols * 0.62, self.size[1] * nrows * 0.72)
+        subfigures = fig.subfigures(nrows, ncols, squeeze=False).flat
+        for subfigure, snapshot in zip(subfigures, self.snapshots):
+            self._draw_into(subfigure, {**self.values(), **snapshot})
         return _figure_bytes(fig, "svg").decode("utf-8")
 
     def static_html(self) -> str:
@@ -132,9 +132,15 @@ class Explorer:
     def _on_change(self, change: dict) -> None:
         self.redraw()
 
-    def _draw_into(self, ax: Axes, values: Mapping[str, object]) -> None:
+    def _draw_into(self, fig: Figure | SubFigure, values: Mapping[str, object]) -> None:
         with mpl.rc_context(RC_PARAMS):
-            self.draw(ax, **values)
+            self.draw(fig, **values)
+
+
+def _new_figure(width: float, height: float) -> Figure:
+    """A figure outside pyplot, so redrawing never adds stray outputs to a notebook."""
+    with mpl.rc_context(RC_PARAMS):
+        return Figure(figsize=(width, height), layout="constrained")
 
 
 def _figure_bytes(fig, fmt: str) -> bytes:

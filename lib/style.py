@@ -9,7 +9,6 @@ separates them by line style, so it survives grey-scale printing too.
 from __future__ import annotations
 
 import matplotlib as mpl
-from matplotlib.figure import Figure
 
 #: Okabe-Ito colours by name.
 PALETTE: dict[str, str] = {
@@ -60,21 +59,3 @@ def use() -> None:
         return
     # SVG keeps line plots sharp and light; no creation date, so two builds agree.
     set_matplotlib_formats("svg", metadata={"Date": None})
-
-
-def new_figure(ncols: int = 1, nrows: int = 1, width: float = 6.4, height: float = 3.8):
-    """A figure with a grid of axes, drawn without pyplot's global state.
-
-    Returns ``(fig, ax)`` for a single panel and ``(fig, axes)`` otherwise.
-
-    Examples
-    --------
-    >>> fig, ax = new_figure()
-    >>> fig, axes = new_figure(ncols=2)
-    >>> axes.shape
-    (2,)
-    """
-    with mpl.rc_context(RC_PARAMS):
-        fig = Figure(figsize=(width, height), layout="constrained")
-        axes = fig.subplots(nrows, ncols, squeeze=True)
-    return fig, axes

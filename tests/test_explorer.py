@@ -11,7 +11,8 @@ import pytest
 from lib.explorer import Explorer
 
 
-def draw_bar(ax, p, label="p"):
+def draw_bar(fig, p, label="p"):
+    ax = fig.subplots()
     ax.bar([label], [p])
     ax.set_ylim(0, 1)
 

@@ -1,0 +1,74 @@
+"""Prefix codes: the coding-length reading of surprise (chapter 2).
+
+Shannon's source coding theorem says no code can spend fewer than H(p) bits per
+symbol on average, and that a good code spends about ``-log2 p`` bits on a symbol
+of probability p. A Huffman code is the best prefix code there is, and its
+average length lies between H(p) and H(p) + 1.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections.abc import Mapping
+
+from lib._validate import as_distribution
+
+
+def huffman_code(probabilities: Mapping[str, float]) -> dict[str, str]:
+    """An optimal binary prefix code for the given symbol probabilities.
+
+    Parameters
+    ----------
+    probabilities : mapping of str to float
+        Each symbol's probability; they must sum to 1. Symbols of
+        probability 0 get no codeword.
+
+    Returns
+    -------
+    dict of str to str
+        Each symbol's codeword, a string of ``"0"`` and ``"1"``. No codeword
+        is the start of another, so a stream of them decodes unambiguously.
+        Ties are broken by the order of the symbols, so the code is the same
+        on every run.
+
+    Examples
+    --------
+    >>> huffman_code({"a": 0.5, "b": 0.25, "c": 0.25})
+    {'a': '0', 'b': '10', 'c': '11'}
+    """
+    if not isinstance(probabilities, Mapping) or not probabilities:
+        raise TypeError("probabilities must be a non-empty dict mapping each symbol to its probability")
+    symbols = list(probabilities)
+    if not all(isinstance(s, str) for s in symbols):
+        raise TypeError("probabilities must have string symbols as keys, e.g. {'a': 0.5, 'b': 0.5}")
+    p = as_distribution([probabilities[s] for s in symbols], "probabilities")
+    live = [(float(prob), i) for i, prob in enumerate(p) if prob > 0]
+    if len(live) == 1:
+        return {symbols[live[0][1]]: "0"}
+    # Heap entries: (probability, tie-breaker, {symbol index: codeword so far}).
+    heap = [(prob, i, {i: ""}) for prob, i in live]
+    heapq.heapify(heap)
+    counter = len(symbols)
+    while len(heap) > 1:
+        p0, _, zeros = heapq.heappop(heap)
+        p1, _, ones = heapq.heappop(heap)
+        merged = {i: "0" + word for i, word in zeros.items()} | {i: "1" + word for i, word in ones.items()}
+        heapq.heappush(heap, (p0 + p1, counter, merged))
+        counter += 1
+    codewords = heap[0][2]
+    return {symbols[i]: codewords[i] for i in sorted(codewords)}
+
+
+def mean_code_length(code: Mapping[str, str], probabilities: Mapping[str, float]) -> float:
+    """Average number of bits per symbol: ``sum_s p(s) * len(code[s])``.
+
+    Examples
+    --------
+    >>> mean_code_length({"a": "0", "b": "10", "c": "11"}, {"a": 0.5, "b": 0.25, "c": 0.25})
+    1.5
+    """
+    missing = [s for s, prob in probabilities.items() if prob > 0 and s not in code]
+    if missing:
+        raise ValueError(f"code has no codeword for the symbols {missing}")
+    return math.fsum(prob * len(code[s]) for s, prob in probabilities.items() if prob > 0)

@@ -1,0 +1,78 @@
+"""Huffman codes are prefix-free, optimal and within one bit of the entropy."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+
+import lib
+from lib.coding import huffman_code, mean_code_length
+from tests.conftest import random_distributions
+
+
+def is_prefix_free(code: dict[str, str]) -> bool:
+    return not any(a != b and wb.startswith(wa) for (a, wa), (b, wb) in itertools.permutations(code.items(), 2))
+
+
+def test_dyadic_distribution_meets_the_entropy_exactly():
+    probs = {"a": 0.5, "b": 0.25, "c": 0.125, "d": 0.125}
+    code = huffman_code(probs)
+    assert {s: len(w) for s, w in code.items()} == {"a": 1, "b": 2, "c": 3, "d": 3}
+    assert mean_code_length(code, probs) == lib.entropy(list(probs.values()), base=2) == 1.75
+
+
+def test_random_distributions(rng):
+    for row in random_distributions(rng, 200, 7, zeros=True):
+        probs = {f"s{i}": float(p) for i, p in enumerate(row)}
+        code = huffman_code(probs)
+        assert is_prefix_free(code)
+        assert set(code) == {s for s, p in probs.items() if p > 0}
+        kraft = sum(2.0 ** -len(w) for w in code.values())
+        assert kraft == pytest.approx(1.0) or len(code) == 1  # a full binary tree
+        length, entropy = mean_code_length(code, probs), lib.entropy(row, base=2)
+        assert entropy - 1e-12 <= length < entropy + 1
+
+
+def test_huffman_is_optimal_against_brute_force(rng):
+    """No assignment of codeword lengths satisfying Kraft's inequality does better."""
+    for row in random_distributions(rng, 20, 4):
+        probs = {f"s{i}": float(p) for i, p in enumerate(row)}
+        best = min(
+            sum(p * n for p, n in zip(row, lengths))
+            for lengths in itertools.product(range(1, 5), repeat=4)
+            if sum(2.0 ** -n for n in lengths) <= 1
+        )
+        assert mean_code_length(huffman_code(probs), probs) == pytest.approx(best)
+
+
+def test_deterministic_and_edge_cases():
+    probs = {"x": 0.25, "y": 0.25, "z": 0.25, "w": 0.25}
+    assert huffman_code(probs) == huffman_code(dict(probs))
+    assert huffman_code({"only": 1.0}) == {"only": "0"}
+    assert huffman_code({"a": 1.0, "b": 0.0}) == {"a": "0"}
+
+
+@pytest.mark.parametrize(
+    "bad, error, words",
+    [
+        ({}, TypeError, ["non-empty dict"]),
+        ([0.5, 0.5], TypeError, ["dict"]),
+        ({1: 0.5, 2: 0.5}, TypeError, ["string symbols"]),
+        ({"a": 0.5, "b": 0.4}, ValueError, ["sum to 1"]),
+        ({"a": 1.5, "b": -0.5}, ValueError, ["[0, 1]"]),
+        ({"a": "0.5", "b": 0.5}, TypeError, ["string"]),
+    ],
+)
+def test_bad_input(bad, error, words):
+    with pytest.raises(error) as excinfo:
+        huffman_code(bad)
+    assert all(w in str(excinfo.value) for w in words), str(excinfo.value)
+
+
+def test_mean_code_length_needs_every_symbol():
+    with pytest.raises(ValueError, match="no codeword"):
+        mean_code_length({"a": "0"}, {"a": 0.5, "b": 0.5})
+    assert math.isclose(mean_code_length({"a": "0", "b": "1"}, {"a": 0.3, "b": 0.7}), 1.0)
