@@ -51,6 +51,8 @@ class Explorer:
     size : (float, float)
         Width and height in inches of the live figure; each snapshot in the
         static view is drawn a little smaller.
+    static_columns : int, default 2
+        Snapshots per row in the static view; use 1 for wide, multi-panel figures.
 
     Examples
     --------
@@ -71,6 +73,7 @@ class Explorer:
         alt: str,
         caption: str,
         size: tuple[float, float] = (6.4, 3.8),
+        static_columns: int = 2,
     ) -> None:
         if not snapshots:
             raise ValueError("snapshots must name at least one setting for the static view")
@@ -83,6 +86,7 @@ class Explorer:
         self.alt = alt
         self.caption = caption
         self.size = size
+        self.static_columns = static_columns
         self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
         self.widget = widgets.VBox([*self.controls.values(), self.image])
         for control in self.controls.values():
@@ -100,12 +104,13 @@ class Explorer:
         self.image.value = _figure_bytes(fig, "png")
 
     def static_svg(self) -> str:
-        """The snapshots side by side (two per row) as an SVG document."""
-        ncols = min(2, len(self.snapshots))
+        """The snapshots side by side (``static_columns`` per row) as an SVG document."""
+        ncols = min(self.static_columns, len(self.snapshots))
         nrows = math.ceil(len(self.snapshots) / ncols)
         # Snapshots a little smaller than the live figure, so labels stay readable
         # when two of them share the width of the page.
-        fig = _new_figure(self.size[0] * ncols * 0.62, self.size[1] * nrows * 0.72)
+        shrink = 0.62 if ncols > 1 else 0.9
+        fig = _new_figure(self.size[0] * ncols * shrink, self.size[1] * nrows * 0.72)
         subfigures = fig.subfigures(nrows, ncols, squeeze=False).flat
         for subfigure, snapshot in zip(subfigures, self.snapshots):
             self._draw_into(subfigure, {**self.values(), **snapshot})

@@ -48,20 +48,35 @@ def exercise_ids(nb):
     return re.findall(r'lib\.check\("([^"]+)"', "\n".join(c.source for c in nb.cells if c.cell_type == "code"))
 
 
-def test_chapter_1_is_complete():
-    nb = load(REPO_ROOT / "chapters" / "01_penalty_design.ipynb")
+def is_written(path) -> bool:
+    return "This chapter is being written" not in load(path).cells[0].source
+
+
+WRITTEN = [p for p in NOTEBOOKS if is_written(p)]
+
+
+def test_written_chapters():
+    assert [p.stem[:2] for p in WRITTEN][:3] == ["01", "02", "03"]
+
+
+@pytest.mark.parametrize("path", WRITTEN, ids=lambda p: p.stem)
+def test_written_chapter_is_complete(path):
+    nb = load(path)
     text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
-    for heading in ["## Where we are", "## Exercises", "## Summary", "Common mistakes"]:
+    for heading in ["## Where we are", "## Explore it yourself", "## Exercises", "## Summary",
+                    "Common mistakes"]:
         assert heading in text
     code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
-    assert "Explorer(" in code
+    assert code.count("Explorer(") == 1 and "lib.style.use()" in code
     ids = exercise_ids(nb)
     assert 2 <= len(set(ids)) <= 4
     assert set(ids) <= set(EXERCISES)
+    assert all(i.startswith(f"ch{int(path.stem[:2])}.") for i in ids)
     solutions = [c for c in nb.cells if "hide-cell" in c.metadata.get("tags", [])]
     assert len(solutions) == len(set(ids))
     for cell in solutions:  # hidden on the website and collapsed in JupyterLab
         assert cell.metadata["jupyter"] == {"source_hidden": True, "outputs_hidden": True}
+        assert cell.metadata["mystnb"]["code_prompt_show"] == "Show the solution"
         assert "lib.check(" in cell.source
     prose_checks = [c for c in nb.cells if "remove-cell" in c.metadata.get("tags", [])]
     assert prose_checks and all("assert" in c.source for c in prose_checks)
