@@ -80,3 +80,12 @@ def test_written_chapter_is_complete(path):
         assert "lib.check(" in cell.source
     prose_checks = [c for c in nb.cells if "remove-cell" in c.metadata.get("tags", [])]
     assert prose_checks and all("assert" in c.source for c in prose_checks)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_visible_code_fits_the_page(path):
+    """Code a reader sees stays within 79 columns, so the website never scrolls it sideways."""
+    for cell in load(path).cells:
+        if cell.cell_type == "code" and "remove-cell" not in cell.metadata.get("tags", []):
+            for line in cell.source.splitlines():
+                assert len(line) <= 79, f"{path.name}: {line}"
