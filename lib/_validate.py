@@ -20,11 +20,11 @@ SUM_TOL_FLOAT64 = 1e-6
 SUM_TOL_FLOAT32 = 1e-3
 
 
-def as_float_array(x: object, name: str, *, allow_inf: bool = False) -> np.ndarray:
+def as_float_array(x: object, name: str, *, allow_inf: bool = False, allow_neg_inf: bool = False) -> np.ndarray:
     """Return ``x`` as a float array, or raise an error naming ``name``.
 
     Rejects strings, complex numbers, objects that are not numbers, NaN and
-    (unless ``allow_inf``) infinities. float32 input stays float32; every
+    infinities (unless ``allow_inf``, or ``allow_neg_inf`` for -inf only). float32 input stays float32; every
     other real dtype becomes float64.
     """
     if isinstance(x, (str, bytes)):
@@ -48,12 +48,29 @@ def as_float_array(x: object, name: str, *, allow_inf: bool = False) -> np.ndarr
             ) from None
     if arr.dtype not in (np.float32, np.float64):
         arr = arr.astype(np.float64)
-    for bad, what in ((np.isnan(arr), "NaN"), (np.isinf(arr) if not allow_inf else None, "an infinite value")):
-        if bad is not None and bad.any():
+    if all_finite(arr):  # the common case, checked in one pass without temporaries
+        return arr
+    checks = [(np.isnan(arr), "NaN")]
+    if allow_neg_inf and not allow_inf:
+        checks.append((np.isposinf(arr), "+inf (only -inf is allowed here, for a choice that is ruled out)"))
+    elif not allow_inf:
+        checks.append((np.isinf(arr), "an infinite value"))
+    for bad, what in checks:
+        if bad.any():
             if arr.ndim == 0:
                 raise ValueError(f"{name} is {what}, not a usable number")
             raise ValueError(f"{name} contains {what} at position {_fmt_index(_first_index(bad))}")
     return arr
+
+
+def all_finite(arr: np.ndarray) -> bool:
+    """True if ``arr`` holds no NaN and no infinity.
+
+    One summing pass without temporaries: a NaN or an infinity anywhere makes
+    the sum non-finite. (A sum that overflows although every value is finite
+    only sends the caller on to the exact, slower checks.)
+    """
+    return bool(np.isfinite(np.add.reduce(arr, axis=None)))
 
 
 def as_probabilities(x: object, name: str) -> np.ndarray:

@@ -9,16 +9,23 @@ which changes nothing mathematically and keeps every ``exp`` at most 1.
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 
-from lib._validate import as_distribution, as_float_array, check_same_shape
+from lib._validate import all_finite, as_distribution, as_float_array, check_same_shape
+
+#: Rows per block in :func:`_row_logsumexp`: a block of a GPT-2-sized vocabulary
+#: (16 x 50257 float32) is about 3 MB, small enough to stay in cache.
+_BLOCK_ROWS = 16
+#: Below this many logits, threads cost more than they save.
+_THREADED_SIZE = 1_000_000
 
 
 def _as_logits(logits: object, name: str = "logits") -> np.ndarray:
     """Float array of logits: -inf is allowed (a masked choice), +inf and NaN are not."""
-    z = as_float_array(logits, name, allow_inf=True)
-    if np.isposinf(z).any():
-        raise ValueError(f"{name} contains +inf; logits must be finite numbers (or -inf for a masked choice)")
+    z = as_float_array(logits, name, allow_neg_inf=True)
     if z.ndim == 0:
         raise ValueError(f"{name} must be an array with one logit per choice, not a single number")
     return z
@@ -30,6 +37,36 @@ def _row_max(z: np.ndarray, axis: int) -> np.ndarray:
     if np.isneginf(z_max).any():
         raise ValueError("every logit in a row is -inf, so no choice has any probability")
     return z_max
+
+
+def _row_logsumexp(z: np.ndarray) -> np.ndarray:
+    """``log(sum(exp(z_i)))`` for every row of a 2-D array, in float64, stably.
+
+    Works block by block with one reusable buffer per thread, so no
+    temporary as large as ``z`` is ever made. numpy releases the GIL
+    inside ``max``, ``exp`` and ``sum``, so the threads really run in parallel.
+    """
+    n, k = z.shape
+    out = np.empty(n, dtype=np.float64)
+    workers = max(1, min(os.cpu_count() or 1, 8)) if z.size >= _THREADED_SIZE else 1
+    starts = list(range(0, n, _BLOCK_ROWS))
+
+    def work(worker: int) -> None:
+        buffer = np.empty((_BLOCK_ROWS, k), dtype=z.dtype)
+        for start in starts[worker::workers]:
+            block = z[start:start + _BLOCK_ROWS]
+            rows = buffer[: len(block)]
+            row_max = _row_max(block, axis=1)
+            np.subtract(block, row_max, out=rows)
+            np.exp(rows, out=rows)
+            out[start:start + len(block)] = np.log(rows.sum(axis=1, dtype=np.float64)) + row_max[:, 0]
+
+    if workers == 1:
+        work(0)
+    else:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            list(pool.map(work, range(workers)))
+    return out
 
 
 def log_softmax(logits: object, axis: int = -1) -> np.ndarray:
@@ -110,8 +147,9 @@ def cross_entropy_from_logits(logits: object, targets: object) -> float:
     Notes
     -----
     For class indices the full log-softmax is never built: the loss is
-    ``logsumexp(z_i) - z_i[y_i]``, which needs one (N, K) temporary for the
-    exponentials and nothing else.
+    ``logsumexp(z_i) - z_i[y_i]``. The log-sum-exp runs over blocks of rows,
+    on every CPU core, with a small buffer per core, so the extra memory is a
+    few megabytes even for a (4096, 50257) batch (see ``make bench``).
 
     Examples
     --------
@@ -125,10 +163,7 @@ def cross_entropy_from_logits(logits: object, targets: object) -> float:
     n, k = z.shape
     if n == 0:
         raise ValueError("logits has no rows: the mean loss needs at least one example")
-    z_max = _row_max(z, axis=1)
-    tmp = np.subtract(z, z_max)  # the one (N, K) temporary
-    np.exp(tmp, out=tmp)
-    logsumexp = np.log(tmp.sum(axis=1)) + z_max[:, 0]
+    logsumexp = _row_logsumexp(z)
 
     t = np.asarray(targets) if not isinstance(targets, (str, bytes)) else targets
     if isinstance(t, np.ndarray) and t.ndim == 1:
@@ -147,6 +182,10 @@ def cross_entropy_from_logits(logits: object, targets: object) -> float:
 
     q = as_distribution(targets, "targets")
     check_same_shape(q, z, "targets", "logits")
-    with np.errstate(invalid="ignore"):  # 0 * -inf from a masked logit counts as 0
-        terms = np.where(q == 0, 0.0, q * (z - logsumexp[:, None]))
-    return float(np.mean(-terms.sum(axis=1)))
+    # -sum_k q_k (z_k - lse) = lse * sum_k q_k - sum_k q_k z_k, without an (N, K) temporary.
+    if all_finite(z):
+        weighted = np.einsum("ij,ij->i", q, z, dtype=np.float64)
+    else:  # a masked logit (-inf) where q is 0 must count as 0, not 0 * -inf = nan
+        with np.errstate(invalid="ignore"):
+            weighted = np.where(q == 0, 0.0, q * z).sum(axis=1, dtype=np.float64)
+    return float(np.mean(logsumexp * q.sum(axis=1, dtype=np.float64) - weighted))

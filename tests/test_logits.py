@@ -77,3 +77,29 @@ def test_cross_entropy_from_logits_at_huge_logits():
     assert lib.cross_entropy_from_logits(z, [0, 1]) == 0.0
     assert lib.cross_entropy_from_logits(z, [1, 0]) == pytest.approx(1000.0)
     assert math.isfinite(lib.cross_entropy_from_logits(z * 10, [1, 1]))
+
+
+def test_cross_entropy_from_logits_needs_no_full_size_temporary():
+    """Extra memory stays far below one copy of the logits, even for a big vocabulary."""
+    import tracemalloc
+
+    rng = np.random.default_rng(1)
+    z = rng.standard_normal((256, 50_257), dtype=np.float32)
+    y = rng.integers(0, 50_257, size=256)
+    tracemalloc.start()
+    value = lib.cross_entropy_from_logits(z, y)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < z.nbytes / 4
+    expected = F.cross_entropy(torch.from_numpy(z), torch.from_numpy(y)).item()
+    assert value == pytest.approx(expected, rel=1e-5)
+
+
+def test_blocked_logsumexp_covers_ragged_last_block(rng):
+    z = rng.normal(scale=4, size=(37, 5000))  # 37 rows: not a multiple of the block size
+    np.testing.assert_allclose(
+        np.exp(lib.log_softmax(z)).sum(axis=1), 1.0, rtol=1e-12
+    )
+    y = rng.integers(0, 5000, size=37)
+    expected = F.cross_entropy(torch.from_numpy(z), torch.from_numpy(y)).item()
+    assert lib.cross_entropy_from_logits(z, y) == pytest.approx(expected, rel=1e-12)
