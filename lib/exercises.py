@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from lib.information import entropy, nll, surprise
+from lib.logits import log_softmax, softmax
 
 
 @dataclass(frozen=True)
@@ -53,8 +54,21 @@ class NumberExercise:
 
 
 @dataclass(frozen=True)
+class ArrayExercise:
+    """An exercise whose answer is an array of numbers (a list works too)."""
+
+    expected: Callable[[], np.ndarray]
+    hint: str
+    rtol: float = 5e-3
+    atol: float = 5e-4
+
+
+@dataclass(frozen=True)
 class FunctionExercise:
-    """An exercise whose answer is a function, checked against a reference on a few inputs."""
+    """An exercise whose answer is a function, checked against a reference on a few inputs.
+
+    The reference may return a number or an array; the learner's function must match it.
+    """
 
     reference: Callable[..., object]
     cases: tuple[tuple[object, ...], ...]
@@ -63,7 +77,7 @@ class FunctionExercise:
     signature: str = field(default="")
 
 
-Exercise = NumberExercise | FunctionExercise
+Exercise = NumberExercise | ArrayExercise | FunctionExercise
 
 #: Every exercise in the book, by id. Expected answers are computed, not typed.
 EXERCISES: dict[str, Exercise] = {
@@ -111,7 +125,24 @@ EXERCISES: dict[str, Exercise] = {
         hint="Never multiply the probabilities: sum their logs instead (np.log, then np.mean).",
         signature="mean_nll(probs)",
     ),
+    "ch4.rug_loss": NumberExercise(
+        expected=lambda: float(-log_softmax(CH4_LOGITS)[3]),
+        hint="Softmax the logits, take the probability of 'rug' (the fourth word), then -log.",
+    ),
+    "ch4.gradient": ArrayExercise(
+        expected=lambda: softmax(CH4_LOGITS) - np.eye(4)[1],
+        hint="The gradient is softmax(z) minus the one-hot vector of the word that occurred ('hat').",
+    ),
+    "ch4.stable_log_softmax": FunctionExercise(
+        reference=lambda z: log_softmax(z),
+        cases=(([3.2, 1.0, -0.5, 2.5],), ([0.0, 0.0],), ([1000.0, 999.0, 0.0],), ([-1000.0, 0.0, 5.0],)),
+        hint="Subtract the largest logit first, then z - log(sum(exp(z))): the log-sum-exp trick.",
+        signature="log_softmax(z)",
+    ),
 }
+
+#: The logits of chapter 4's walkthrough, for [mat, hat, sat, rug].
+CH4_LOGITS = np.array([3.2, 1.0, -0.5, 2.5])
 
 
 def check(exercise: str, answer: object) -> Feedback:
@@ -144,6 +175,8 @@ def check(exercise: str, answer: object) -> Feedback:
         return Feedback(False, "No answer yet: replace None with your answer and run the cell again.")
     if isinstance(spec, NumberExercise):
         return _check_number(spec, answer)
+    if isinstance(spec, ArrayExercise):
+        return _check_array(spec, answer)
     return _check_function(spec, answer)
 
 
@@ -157,6 +190,18 @@ def _check_number(spec: NumberExercise, answer: object) -> Feedback:
     tolerance = f"Answers within {spec.rtol:.1%} count as right." if spec.rtol else "This one must be exact."
     return Feedback(False, f"Not quite: you gave {value:.6g}. {_diagnose(value, expected)}{spec.hint} "
                            f"({tolerance})")
+
+
+def _check_array(spec: ArrayExercise, answer: object) -> Feedback:
+    expected = np.asarray(spec.expected(), dtype=float)
+    values, problem = _as_array(answer, expected.shape)
+    if problem:
+        return Feedback(False, problem)
+    if np.allclose(values, expected, rtol=spec.rtol, atol=spec.atol):
+        return Feedback(True, f"Correct: {np.array2string(values, precision=4)}.")
+    wrong = int(np.sum(~np.isclose(values, expected, rtol=spec.rtol, atol=spec.atol)))
+    return Feedback(False, f"Not quite: {wrong} of the {values.size} values are off. "
+                           f"{_diagnose_array(values, expected)}{spec.hint}")
 
 
 def _check_function(spec: FunctionExercise, answer: object) -> Feedback:
@@ -173,14 +218,21 @@ def _check_function(spec: FunctionExercise, answer: object) -> Feedback:
                                    f"when called with ({shown}). {spec.hint}")
         if result is None:
             return Feedback(False, f"Your function returned None for ({shown}): did you forget `return`?")
-        value, problem = _as_number(result)
+        expected = np.asarray(spec.reference(*args), dtype=float)
+        if expected.ndim == 0:
+            value, problem = _as_number(result)
+        else:
+            value, problem = _as_array(result, expected.shape)
         if problem:
             return Feedback(False, f"For ({shown}) your function returned {_describe(result)}. "
                                    f"{problem} {spec.hint}")
-        expected = float(spec.reference(*args))
-        if not math.isclose(value, expected, rel_tol=spec.rtol, abs_tol=1e-9):
+        if expected.ndim == 0 and not math.isclose(value, float(expected), rel_tol=spec.rtol, abs_tol=1e-9):
             return Feedback(False, f"For ({shown}) your function returned {value:.6g}, which is not right. "
-                                   f"{_diagnose(value, expected)}{spec.hint}")
+                                   f"{_diagnose(value, float(expected))}{spec.hint}")
+        if expected.ndim > 0 and not np.allclose(value, expected, rtol=spec.rtol, atol=1e-9):
+            return Feedback(False, f"For ({shown}) your function returned "
+                                   f"{np.array2string(value, precision=4)}, which is not right. "
+                                   f"{_diagnose_array(value, expected)}{spec.hint}")
     return Feedback(True, f"Correct: {name} gives the right answer on all {len(spec.cases)} test inputs.")
 
 
@@ -202,6 +254,34 @@ def _as_number(answer: object) -> tuple[float, str]:
     if math.isnan(value):
         return math.nan, "That is NaN (not a number): somewhere a calculation went undefined, like 0 * inf."
     return value, ""
+
+
+def _as_array(answer: object, shape: tuple[int, ...]) -> tuple[np.ndarray, str]:
+    """``(values, "")`` for numbers of the given shape, or ``(empty, why not)``."""
+    empty = np.array([])
+    if isinstance(answer, str):
+        return empty, f"That is text (the string {answer!r}), not numbers: remove the quotes."
+    if callable(answer):
+        return empty, "That is a function, not an array: did you forget to call it with ( )?"
+    try:
+        values = np.asarray(answer, dtype=float)
+    except (TypeError, ValueError):
+        return empty, f"That is {_describe(answer)}, which is not an array of numbers."
+    if values.shape != shape:
+        return empty, (f"That has shape {values.shape}, but the answer has shape {shape}"
+                       f"{' (one value per entry)' if len(shape) == 1 else ''}.")
+    if np.isnan(values).any():
+        return empty, "Some values are NaN (not a number): somewhere a calculation went undefined, like 0 * inf."
+    return values, ""
+
+
+def _diagnose_array(values: np.ndarray, expected: np.ndarray) -> str:
+    """Hints for the classic slips on a whole array."""
+    if np.allclose(values, -expected, rtol=5e-3, atol=5e-4):
+        return "Every value has the wrong sign. "
+    if np.isinf(values).any() and np.isfinite(expected).all():
+        return "Some values are infinite: a probability underflowed to 0 before its log was taken. "
+    return ""
 
 
 def _diagnose(value: float, expected: float) -> str:

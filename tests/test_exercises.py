@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 
 import lib
-from lib.exercises import EXERCISES, FunctionExercise, NumberExercise
+from lib.exercises import EXERCISES, ArrayExercise, FunctionExercise, NumberExercise
 
 
 def test_every_exercise_accepts_its_own_reference_answer():
     for name, spec in EXERCISES.items():
-        if isinstance(spec, NumberExercise):
+        if isinstance(spec, (NumberExercise, ArrayExercise)):
             answer = spec.expected()
         else:
             answer = spec.reference
@@ -97,7 +97,7 @@ def test_feedback_displays_in_jupyter():
 def test_registry_is_well_formed():
     for name, spec in EXERCISES.items():
         assert name.startswith("ch") and "." in name
-        assert isinstance(spec, (NumberExercise, FunctionExercise)) and spec.hint
+        assert isinstance(spec, (NumberExercise, ArrayExercise, FunctionExercise)) and spec.hint
 
 
 def test_function_exercise_feedback_on_long_inputs_and_nan():
@@ -115,3 +115,36 @@ def test_exact_answers():
     assert lib.check("ch3.underflow", 1075)
     feedback = lib.check("ch3.underflow", 1074)
     assert not feedback and "exact" in feedback.message
+
+
+@pytest.mark.parametrize(
+    "answer, words",
+    [
+        ([0.1, 0.2], ["shape (2,)", "shape (4,)"]),
+        ("0.6, -0.9", ["string"]),
+        ([0.6, -0.9, 0.0, math.nan], ["NaN"]),
+        (lambda: 0, ["function"]),
+        ([0.0, 0.0, 0.0, 0.0], ["4 values are off"]),
+    ],
+)
+def test_array_feedback(answer, words):
+    feedback = lib.check("ch4.gradient", answer)
+    assert not feedback
+    for word in words:
+        assert word in feedback.message, feedback.message
+
+
+def test_array_answers_right_and_sign_flipped():
+    gradient = lib.softmax([3.2, 1.0, -0.5, 2.5]) - np.eye(4)[1]
+    assert lib.check("ch4.gradient", gradient)
+    assert lib.check("ch4.gradient", gradient.round(3).tolist())
+    assert "wrong sign" in lib.check("ch4.gradient", -gradient).message
+
+
+def test_function_returning_arrays():
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        naive = lib.check("ch4.stable_log_softmax", lambda z: np.log(np.exp(z) / np.exp(z).sum()))
+    assert not naive and "NaN" in naive.message and "1000.0" in naive.message
+    wrong_shape = lib.check("ch4.stable_log_softmax", lambda z: float(np.max(z)))
+    assert not wrong_shape and "shape" in wrong_shape.message
+    assert lib.check("ch4.stable_log_softmax", lambda z: np.asarray(z) - np.logaddexp.reduce(z))
