@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from lib.information import entropy, nll, surprise
+from lib.information import entropy, kl_divergence, nll, perplexity, surprise
 from lib.logits import log_softmax, softmax
 
 
@@ -138,6 +138,18 @@ EXERCISES: dict[str, Exercise] = {
         cases=(([3.2, 1.0, -0.5, 2.5],), ([0.0, 0.0],), ([1000.0, 999.0, 0.0],), ([-1000.0, 0.0, 5.0],)),
         hint="Subtract the largest logit first, then z - log(sum(exp(z))): the log-sum-exp trick.",
         signature="log_softmax(z)",
+    ),
+    "ch5.perplexity": NumberExercise(
+        expected=lambda: perplexity(2.5),
+        hint="Perplexity is exp(mean NLL in nats): np.exp.",
+    ),
+    "ch5.nats": NumberExercise(
+        expected=lambda: math.log(9),
+        hint="Undo the exponential: mean NLL = log(perplexity), with the natural log.",
+    ),
+    "ch5.kl": NumberExercise(
+        expected=lambda: kl_divergence([0.5, 0.5], [0.9, 0.1]),
+        hint="KL(p || q) = sum of p_k * log(p_k / q_k), with p the data and q the model.",
     ),
 }
 

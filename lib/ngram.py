@@ -79,11 +79,13 @@ def encode(text: str, alphabet: str) -> np.ndarray:
         raise TypeError(f"text must be a str, not {type(text).__name__}")
     codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)  # one code point per character
     table = np.frombuffer(alphabet.encode("utf-32-le"), dtype=np.uint32)
-    index = np.minimum(np.searchsorted(table, codes), max(len(table) - 1, 0))
-    if len(table) == 0 or (table[index] != codes).any():
+    lookup = np.full(int(table.max(initial=0)) + 2, -1, dtype=np.int64)  # code point -> index
+    lookup[table] = np.arange(len(table))
+    index = lookup[np.minimum(codes, len(lookup) - 1)]  # the last slot is always -1
+    if (index < 0).any():
         unknown = sorted(set(text) - set(alphabet))[:5]
         raise ValueError(f"text contains characters outside the alphabet: {unknown}")
-    return index.astype(np.int64)
+    return index
 
 
 def fit_char_ngram(text: str, n: int, k: float = 0.0, alphabet: str | None = None) -> CharNgramModel:
