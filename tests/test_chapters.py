@@ -89,3 +89,13 @@ def test_visible_code_fits_the_page(path):
         if cell.cell_type == "code" and "remove-cell" not in cell.metadata.get("tags", []):
             for line in cell.source.splitlines():
                 assert len(line) <= 79, f"{path.name}: {line}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_inline_maths_stays_on_one_line(path):
+    """`$...$` broken over two lines renders as raw text on the website."""
+    for cell in load(path).cells:
+        if cell.cell_type == "markdown":
+            text = re.sub(r"\$\$.*?\$\$", "", cell.source, flags=re.S)
+            for match in re.finditer(r"\$([^$]*)\$", text):
+                assert "\n" not in match.group(1), f"{path.name}: {match.group(0)}"
