@@ -18,10 +18,11 @@ Natural logarithms (nats) throughout unless a function takes ``base=``.
 from lib.exercises import check
 from lib.information import cross_entropy, entropy, kl_divergence, nll, perplexity, surprise
 from lib.logits import cross_entropy_from_logits, log_softmax, softmax
-from lib.losses import binary_cross_entropy, dpo_loss, gaussian_nll
+from lib.losses import binary_cross_entropy, binary_cross_entropy_from_logits, dpo_loss, gaussian_nll
 
 __all__ = [
     "binary_cross_entropy",
+    "binary_cross_entropy_from_logits",
     "check",
     "cross_entropy",
     "cross_entropy_from_logits",

@@ -20,6 +20,7 @@ import numpy as np
 
 from lib.information import entropy, kl_divergence, nll, perplexity, surprise
 from lib.logits import log_softmax, softmax
+from lib.losses import binary_cross_entropy, dpo_loss, gaussian_nll
 
 
 @dataclass(frozen=True)
@@ -150,6 +151,22 @@ EXERCISES: dict[str, Exercise] = {
     "ch5.kl": NumberExercise(
         expected=lambda: kl_divergence([0.5, 0.5], [0.9, 0.1]),
         hint="KL(p || q) = sum of p_k * log(p_k / q_k), with p the data and q the model.",
+    ),
+    "ch6.bce": NumberExercise(
+        expected=lambda: binary_cross_entropy([1, 0], [0.8, 0.3]),
+        hint="For y = 1 the loss is -log p_hat, for y = 0 it is -log(1 - p_hat); then average the two.",
+    ),
+    "ch6.gaussian": NumberExercise(
+        expected=lambda: gaussian_nll([3.0], [2.0], 0.5),
+        hint="(y - mu)^2 / (2 sigma^2) + 0.5 * log(2 pi sigma^2): keep the constant term.",
+    ),
+    "ch6.dpo": FunctionExercise(
+        reference=lambda pc, pr, rc, rr: dpo_loss(pc, pr, rc, rr, beta=0.1),
+        cases=(([-12.0], [-15.0], [-13.0], [-14.0]), ([-5.0, -8.0], [-6.0, -7.0], [-5.5, -7.5], [-6.5, -7.5]),
+               ([-1.0], [-9000.0], [-1.0], [-1.0]), ([-9000.0], [-1.0], [-1.0], [-1.0])),
+        hint="margin = beta * ((pc - rc) - (pr - rr)); loss = mean of -log sigmoid(margin), "
+             "computed as np.logaddexp(0, -margin) so huge margins cannot overflow.",
+        signature="dpo(pc, pr, rc, rr)",
     ),
 }
 
@@ -302,8 +319,8 @@ def _diagnose(value: float, expected: float) -> str:
         return math.isclose(a, b, rel_tol=5e-3) and b != 0
 
     if math.isinf(value) and math.isfinite(expected):
-        return ("That is infinite: somewhere -log 0 happened. Did a product of many probabilities "
-                "underflow to 0.0 before the log? ")
+        return ("That is infinite: somewhere -log 0 happened. Did a probability underflow to 0.0 "
+                "(a long product, or an exp that overflowed) before the log? ")
     if near(value, -expected):
         return "The size is right but the sign is flipped: check the minus in -log p. "
     if near(value, expected / math.log(2)):

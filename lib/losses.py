@@ -4,6 +4,7 @@ Each function takes a batch of examples and returns the mean loss over them,
 as a float, in nats.
 
 * Bernoulli output (yes/no)              -> :func:`binary_cross_entropy`
+  (or :func:`binary_cross_entropy_from_logits`)
 * Gaussian output (a real number)        -> :func:`gaussian_nll`
 * A preference between two answers       -> :func:`dpo_loss`
 """
@@ -47,6 +48,41 @@ def binary_cross_entropy(y: object, p_hat: object) -> float:
         log_p = np.where(y == 0, 0.0, y * np.log(p))
         log_not_p = np.where(y == 1, 0.0, (1 - y) * np.log1p(-p))
     return float(np.mean(-(log_p + log_not_p)))
+
+
+def binary_cross_entropy_from_logits(y: object, logits: object) -> float:
+    """Mean binary cross-entropy from a logit ``s`` instead of a probability, stably.
+
+    With ``p_hat = sigmoid(s)``, the loss ``-[y log p_hat + (1 - y) log(1 - p_hat)]``
+    simplifies to ``log(1 + e^s) - y s``, computed as ``logaddexp(0, s) - y s``:
+    no sigmoid is ever rounded to exactly 0 or 1, so no ``log 0`` can occur.
+    Matches ``torch.nn.functional.binary_cross_entropy_with_logits``.
+
+    Parameters
+    ----------
+    y : array_like
+        Observed labels in [0, 1].
+    logits : array_like
+        The model's logits (any real numbers); same shape as ``y``.
+
+    Returns
+    -------
+    float
+        The mean over examples, in nats.
+
+    Examples
+    --------
+    >>> round(binary_cross_entropy_from_logits([1], [0.0]), 4)  # sigmoid(0) = 0.5
+    0.6931
+    >>> binary_cross_entropy_from_logits([1], [-800.0])  # finite, unlike log(sigmoid(-800))
+    800.0
+    """
+    y = as_probabilities(y, "y")
+    s = as_float_array(logits, "logits")
+    check_same_shape(y, s, "y", "logits")
+    if y.size == 0:
+        raise ValueError("y is empty: the mean loss needs at least one example")
+    return float(np.mean(np.logaddexp(0.0, s) - y * s))
 
 
 def gaussian_nll(y: object, mu: object, sigma: object) -> float:

@@ -48,6 +48,9 @@ CASES = [
     (lambda: lib.cross_entropy_from_logits(GOOD_LOGITS, [0, 3]), ValueError, ["targets", "[0, 2]", "3"]),
     (lambda: lib.cross_entropy_from_logits(GOOD_LOGITS, [-1, 0]), ValueError, ["targets", "-1"]),
     (lambda: lib.cross_entropy_from_logits(GOOD_LOGITS, [0.0, 1.0]), TypeError, ["targets", "integer"]),
+    (lambda: lib.binary_cross_entropy_from_logits([1, 0], [0.5]), ValueError, ["y", "logits", "same shape"]),
+    (lambda: lib.binary_cross_entropy_from_logits([1], [math.nan]), ValueError, ["logits", "NaN"]),
+    (lambda: lib.binary_cross_entropy_from_logits([1.5], [0.0]), ValueError, ["y", "[0, 1]"]),
     # sigma and beta
     (lambda: lib.gaussian_nll([1.0], [1.0], 0.0), ValueError, ["sigma", "greater than 0"]),
     (lambda: lib.gaussian_nll([1.0], [1.0], -2.0), ValueError, ["sigma", "greater than 0"]),

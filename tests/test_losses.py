@@ -38,6 +38,18 @@ def test_binary_cross_entropy_is_categorical_cross_entropy_with_two_classes(rng)
     assert lib.binary_cross_entropy(y, p) == pytest.approx(np.mean(lib.cross_entropy(one_hot, as_two_classes)))
 
 
+def test_binary_cross_entropy_from_logits_matches_torch(rng):
+    y = rng.random(400).round()
+    s = rng.normal(scale=8, size=400)
+    expected = F.binary_cross_entropy_with_logits(torch.from_numpy(s), torch.from_numpy(y)).item()
+    assert lib.binary_cross_entropy_from_logits(y, s) == pytest.approx(expected, rel=1e-12)
+    moderate = rng.normal(size=50)
+    labels = y[:50]
+    assert lib.binary_cross_entropy_from_logits(labels, moderate) == pytest.approx(
+        lib.binary_cross_entropy(labels, 1 / (1 + np.exp(-moderate))), rel=1e-10)
+    assert lib.binary_cross_entropy_from_logits([1.0, 0.0], [-800.0, 800.0]) == pytest.approx(800.0)
+
+
 def test_gaussian_nll_matches_scipy_and_torch(rng):
     y = rng.normal(size=300)
     mu = rng.normal(size=300)
