@@ -33,7 +33,14 @@ def page(html: Path, name: str) -> str:
 
 
 def test_every_toc_page_is_built(html):
-    assert (html / "intro.html").exists()
+    import yaml
+
+    toc = yaml.safe_load((REPO_ROOT / "_toc.yml").read_text())
+    pages = [toc["root"]] + [entry["file"] for part in toc["parts"] for entry in part["chapters"]]
+    for name in pages:
+        assert (html / f"{name}.html").exists(), name
+    glossary = page(html, "glossary")
+    assert 'id="surprise"' in glossary and 'id="kl-divergence"' in glossary
     for path in sorted((REPO_ROOT / "chapters").glob("*.ipynb")):
         text = page(html, f"chapters/{path.stem}")
         assert "Traceback" not in text and "output traceback" not in text

@@ -12,12 +12,36 @@ from lib.exercises import EXERCISES
 from tests.conftest import REPO_ROOT
 
 TOC = yaml.safe_load((REPO_ROOT / "_toc.yml").read_text())
-TOC_FILES = [entry["file"] for entry in TOC["chapters"]]
+TOC_PAGES = [entry["file"] for part in TOC["parts"] for entry in part["chapters"]]
+TOC_FILES = [page for page in TOC_PAGES if page.startswith("chapters/")]
+MARKDOWN_PAGES = sorted(REPO_ROOT.glob("*.md"))
 NOTEBOOKS = sorted((REPO_ROOT / "chapters").glob("*.ipynb"))
 
 
 def load(path):
     return nbformat.read(path, as_version=4)
+
+
+def test_toc_has_front_and_back_matter():
+    assert TOC_PAGES[0] == "notation"
+    assert TOC_PAGES[-3:] == ["glossary", "cheatsheet", "references"]
+    for page in ["notation", "glossary", "cheatsheet", "references"]:
+        assert (REPO_ROOT / f"{page}.md").exists()
+
+
+def test_chapters_link_to_notation_and_glossary():
+    glossary = (REPO_ROOT / "glossary.md").read_text()
+    anchors = {re.sub(r"[^a-z0-9 -]", "", h.lower()).replace(" ", "-")
+               for h in re.findall(r"^## (.+)$", glossary, flags=re.M)}
+    linked = set()
+    for path in NOTEBOOKS:
+        text = "\n".join(c.source for c in load(path).cells if c.cell_type == "markdown")
+        assert "(../notation.md)" in text, f"{path.name} does not link to the notation page"
+        found = re.findall(r"\(\.\./glossary\.md#([a-z0-9-]+)\)", text)
+        assert found, f"{path.name} links to no glossary entry"
+        assert set(found) <= anchors
+        linked |= set(found)
+    assert linked == anchors, f"glossary entries no chapter links to: {anchors - linked}"
 
 
 def test_toc_lists_the_six_chapters_in_order():
@@ -91,11 +115,17 @@ def test_visible_code_fits_the_page(path):
                 assert len(line) <= 79, f"{path.name}: {line}"
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def markdown_sources(path):
+    if path.suffix == ".md":
+        return [path.read_text(encoding="utf-8")]
+    return [c.source for c in load(path).cells if c.cell_type == "markdown"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS + MARKDOWN_PAGES, ids=lambda p: p.name)
 def test_inline_maths_stays_on_one_line(path):
     """`$...$` broken over two lines renders as raw text on the website."""
-    for cell in load(path).cells:
-        if cell.cell_type == "markdown":
-            text = re.sub(r"\$\$.*?\$\$", "", cell.source, flags=re.S)
-            for match in re.finditer(r"\$([^$]*)\$", text):
-                assert "\n" not in match.group(1), f"{path.name}: {match.group(0)}"
+    for source in markdown_sources(path):
+        text = re.sub(r"\$\$.*?\$\$", "", source, flags=re.S)
+        text = re.sub(r"`[^`]*`", "", text)  # code spans may hold a literal $
+        for match in re.finditer(r"\$([^$]*)\$", text):
+            assert "\n" not in match.group(1), f"{path.name}: {match.group(0)}"
