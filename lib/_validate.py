@@ -115,6 +115,12 @@ def check_same_shape(a: np.ndarray, b: np.ndarray, name_a: str, name_b: str) -> 
         raise ValueError(f"{name_a} and {name_b} must have the same shape, but got {a.shape} and {b.shape}")
 
 
+def check_not_empty(arr: np.ndarray, name: str, what: str = "example") -> None:
+    """Raise ``ValueError`` if ``arr`` has nothing to average over."""
+    if arr.size == 0:
+        raise ValueError(f"{name} is empty: the mean needs at least one {what}")
+
+
 def check_base(base: object) -> float:
     """Return the logarithm base as a float, or raise if it is not a valid base."""
     if isinstance(base, bool) or not isinstance(base, Real):

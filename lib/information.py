@@ -23,6 +23,7 @@ from lib._validate import (
     as_float_array,
     as_probabilities,
     check_base,
+    check_not_empty,
     check_same_shape,
     to_output,
 )
@@ -209,7 +210,6 @@ def nll(p_of_truth: object) -> float:
     1.0397
     """
     p = as_probabilities(p_of_truth, "p_of_truth")
-    if p.size == 0:
-        raise ValueError("p_of_truth is empty: the mean NLL needs at least one example")
+    check_not_empty(p, "p_of_truth")
     with np.errstate(divide="ignore"):
         return float(np.mean(-np.log(p)))

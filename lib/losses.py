@@ -15,7 +15,13 @@ import math
 
 import numpy as np
 
-from lib._validate import as_float_array, as_probabilities, check_positive_number, check_same_shape
+from lib._validate import (
+    as_float_array,
+    as_probabilities,
+    check_not_empty,
+    check_positive_number,
+    check_same_shape,
+)
 
 
 def binary_cross_entropy(y: object, p_hat: object) -> float:
@@ -42,8 +48,7 @@ def binary_cross_entropy(y: object, p_hat: object) -> float:
     y = as_probabilities(y, "y")
     p = as_probabilities(p_hat, "p_hat")
     check_same_shape(y, p, "y", "p_hat")
-    if y.size == 0:
-        raise ValueError("y is empty: the mean loss needs at least one example")
+    check_not_empty(y, "y")
     with np.errstate(divide="ignore", invalid="ignore"):
         log_p = np.where(y == 0, 0.0, y * np.log(p))
         log_not_p = np.where(y == 1, 0.0, (1 - y) * np.log1p(-p))
@@ -80,8 +85,7 @@ def binary_cross_entropy_from_logits(y: object, logits: object) -> float:
     y = as_probabilities(y, "y")
     s = as_float_array(logits, "logits")
     check_same_shape(y, s, "y", "logits")
-    if y.size == 0:
-        raise ValueError("y is empty: the mean loss needs at least one example")
+    check_not_empty(y, "y")
     return float(np.mean(np.logaddexp(0.0, s) - y * s))
 
 
@@ -121,8 +125,7 @@ def gaussian_nll(y: object, mu: object, sigma: object) -> float:
         check_same_shape(y, s, "y", "sigma")
         if (s <= 0).any():
             raise ValueError(f"sigma must be > 0 everywhere, but its smallest entry is {s.min()!r}")
-    if y.size == 0:
-        raise ValueError("y is empty: the mean loss needs at least one example")
+    check_not_empty(y, "y")
     per_example = (y - mu) ** 2 / (2 * s**2) + np.log(s) + 0.5 * math.log(2 * math.pi)
     return float(np.mean(per_example))
 
@@ -169,8 +172,7 @@ def dpo_loss(
     for arr, name in zip(arrays, names):
         if (arr > 0).any():
             raise ValueError(f"{name} must be log-probabilities (<= 0), but it contains {arr.max()!r}")
-    if arrays[0].size == 0:
-        raise ValueError("policy_chosen_logp is empty: the mean loss needs at least one pair")
+    check_not_empty(arrays[0], names[0], "preference pair")
     beta = check_positive_number(beta, "beta")
     pc, pr, rc, rr = arrays
     margin = beta * ((pc - rc) - (pr - rr))

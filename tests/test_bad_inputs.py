@@ -72,6 +72,9 @@ CASES = [
     (lambda: lib.softmax([-np.inf, -np.inf]), ValueError, ["-inf", "row"]),
     (lambda: lib.perplexity(-0.5), ValueError, ["mean_nll", ">= 0"]),
     (lambda: lib.nll([]), ValueError, ["p_of_truth", "empty"]),
+    (lambda: lib.binary_cross_entropy([], []), ValueError, ["y", "empty"]),
+    (lambda: lib.gaussian_nll([], [], 1.0), ValueError, ["y", "empty"]),
+    (lambda: lib.dpo_loss([], [], [], []), ValueError, ["policy_chosen_logp", "empty", "pair"]),
 ]
 
 
