@@ -13,8 +13,12 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.conftest import REPO_ROOT
+
+CONFIG = yaml.safe_load((REPO_ROOT / "_config.yml").read_text())
+OWNER_REPO = CONFIG["repository"]["url"].removeprefix("https://github.com/")
 
 
 @pytest.fixture(scope="module")
@@ -79,3 +83,31 @@ def test_launch_buttons_point_at_the_configured_repository(html):
     for path in sorted((REPO_ROOT / "chapters").glob("*.ipynb")):
         text = page(html, f"chapters/{path.stem}")
         assert f"mybinder.org/v2/gh/{owner_repo}/main?urlpath=lab/tree/chapters/{path.name}" in text
+
+
+def chapter_stems():
+    return [path.stem for path in sorted((REPO_ROOT / "chapters").glob("*.ipynb"))]
+
+
+def test_every_chapter_offers_executed_and_source_notebooks(html):
+    import nbformat
+
+    for stem in chapter_stems():
+        text = page(html, f"chapters/{stem}")
+        for folder in ("_executed", "_sources"):
+            assert f'href="../{folder}/chapters/{stem}.ipynb"' in text, (stem, folder)
+        executed = nbformat.read(html / "_executed" / "chapters" / f"{stem}.ipynb", as_version=4)
+        code_cells = [c for c in executed.cells if c.cell_type == "code"]
+        assert sum(bool(c.outputs) for c in code_cells) >= len(code_cells) // 2, "outputs missing"
+        assert not any(o.output_type == "error" for c in code_cells for o in c.outputs)
+        source = nbformat.read(html / "_sources" / "chapters" / f"{stem}.ipynb", as_version=4)
+        assert source == nbformat.read(REPO_ROOT / "chapters" / f"{stem}.ipynb", as_version=4)
+
+
+def test_every_page_states_the_licences_and_offers_colab(html):
+    for name in ["intro", "notation", "glossary", "cheatsheet", "references"]:
+        assert "CC BY 4.0" in page(html, name) and ">MIT<" in page(html, name)
+    for stem in chapter_stems():
+        text = page(html, f"chapters/{stem}")
+        assert "CC BY 4.0" in text and ">MIT<" in text
+        assert f"colab.research.google.com/github/{OWNER_REPO}/blob/main/chapters/{stem}.ipynb" in text

@@ -1,0 +1,48 @@
+"""Sphinx extension: offer every chapter as an executed notebook, outputs included.
+
+The build executes each chapter (MyST-NB keeps the result in ``_build/jupyter_execute``).
+This extension copies those notebooks into the website under ``_executed/`` and adds a
+"with outputs" entry to each notebook page's download menu, beside the source notebook
+(which is committed without outputs). Loaded from ``_config.yml`` (``local_extensions``).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+EXECUTED_DIR = "_executed"
+
+
+def add_download_entry(app, pagename, templatename, context, doctree) -> None:
+    """Put 'notebook with outputs' first in the page's download menu."""
+    if context.get("page_source_suffix") != ".ipynb":
+        return
+    for group in context.get("header_buttons", []):
+        if group.get("label") == "download-buttons":
+            group["buttons"].insert(0, {
+                "type": "link",
+                "url": context["pathto"](f"{EXECUTED_DIR}/{pagename}.ipynb", 1),
+                "text": ".ipynb with outputs",
+                "tooltip": "Download the executed notebook, outputs included",
+                "icon": "fas fa-book-open",
+                "label": "download-executed-notebook-button",
+            })
+
+
+def copy_executed_notebooks(app, exception) -> None:
+    """Copy the build's executed notebooks into the website."""
+    if exception is not None or app.builder.format != "html":
+        return
+    source = Path(app.outdir).parent / "jupyter_execute"
+    for notebook in source.rglob("*.ipynb"):
+        target = Path(app.outdir) / EXECUTED_DIR / notebook.relative_to(source)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(notebook, target)
+
+
+def setup(app):
+    # After sphinx-book-theme (priority 501) has built the download menu.
+    app.connect("html-page-context", add_download_entry, priority=502)
+    app.connect("build-finished", copy_executed_notebooks)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
