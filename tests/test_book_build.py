@@ -59,7 +59,7 @@ WRITTEN = [path.stem for path in sorted((REPO_ROOT / "chapters").glob("*.ipynb")
 def test_written_chapter_shows_its_static_explorer_not_a_dead_widget(html, stem):
     text = page(html, f"chapters/{stem}")
     assert text.count('class="explorer-static"') == 1
-    assert "widget-view+json" not in text
+    assert "widget-view+json" not in text and "widget-state+json" not in text
     assert "jupyter-widgets/html-manager" not in text and "require.min.js" not in text
     assert re.search(r'<img src="data:image/svg\+xml;base64,[^"]+" alt="[^"]{40,}"', text)
 

@@ -1,9 +1,12 @@
-"""Sphinx extension: offer every chapter as an executed notebook, outputs included.
+"""Sphinx extension with two additions to the website, loaded from ``_config.yml``.
 
-The build executes each chapter (MyST-NB keeps the result in ``_build/jupyter_execute``).
-This extension copies those notebooks into the website under ``_executed/`` and adds a
-"with outputs" entry to each notebook page's download menu, beside the source notebook
-(which is committed without outputs). Loaded from ``_config.yml`` (``local_extensions``).
+1. Every chapter is offered as an executed notebook, outputs included. The build executes
+   each chapter (MyST-NB keeps the result in ``_build/jupyter_execute``); this copies those
+   notebooks into the website under ``_executed/`` and adds a "with outputs" entry to each
+   notebook page's download menu, beside the source notebook (committed without outputs).
+2. Pages carry no ipywidgets state. The website never renders widget views (see
+   ``nb_mime_priority_overrides``), so the state MyST-NB would embed (tens of kB per
+   chapter, mostly the live figure's PNG) is dead weight.
 """
 
 from __future__ import annotations
@@ -41,8 +44,20 @@ def copy_executed_notebooks(app, exception) -> None:
         shutil.copy2(notebook, target)
 
 
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+
+
+def drop_widget_state(app, pagename, templatename, context, doctree) -> None:
+    """Remove the embedded widget state that MyST-NB added to this page."""
+    scripts = context.get("script_files")
+    if scripts is not None:
+        scripts[:] = [s for s in scripts if getattr(s, "attributes", {}).get("type") != WIDGET_STATE]
+
+
 def setup(app):
     # After sphinx-book-theme (priority 501) has built the download menu.
     app.connect("html-page-context", add_download_entry, priority=502)
     app.connect("build-finished", copy_executed_notebooks)
+    # After MyST-NB (priority 500) has added the page's scripts.
+    app.connect("html-page-context", drop_widget_state, priority=600)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
