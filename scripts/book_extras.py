@@ -7,6 +7,10 @@
 2. Pages carry no ipywidgets state. The website never renders widget views (see
    ``nb_mime_priority_overrides``), so the state MyST-NB would embed (tens of kB per
    chapter, mostly the live figure's PNG) is dead weight.
+3. Pages load without JavaScript errors: every script is included once (the stack adds some
+   twice, and a second ``const THEBE_JS_URL`` is a SyntaxError), and the colour mode has a
+   valid default ("auto", following the reader's system), where the theme otherwise logs
+   "Got invalid theme mode".
 """
 
 from __future__ import annotations
@@ -47,11 +51,21 @@ def copy_executed_notebooks(app, exception) -> None:
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 
 
-def drop_widget_state(app, pagename, templatename, context, doctree) -> None:
-    """Remove the embedded widget state that MyST-NB added to this page."""
+def tidy_scripts(app, pagename, templatename, context, doctree) -> None:
+    """Drop the embedded widget state and any script included twice; default the colour mode."""
     scripts = context.get("script_files")
     if scripts is not None:
-        scripts[:] = [s for s in scripts if getattr(s, "attributes", {}).get("type") != WIDGET_STATE]
+        kept, seen = [], set()
+        for script in scripts:
+            attributes = getattr(script, "attributes", {})
+            # A file counts once whatever its attributes; an inline script once per body.
+            key = (getattr(script, "filename", None) or "", attributes.get("body", ""))
+            if attributes.get("type") != WIDGET_STATE and key not in seen:
+                kept.append(script)
+                seen.add(key)
+        scripts[:] = kept
+    if not context.get("default_mode"):
+        context["default_mode"] = "auto"
 
 
 def setup(app):
@@ -59,5 +73,5 @@ def setup(app):
     app.connect("html-page-context", add_download_entry, priority=502)
     app.connect("build-finished", copy_executed_notebooks)
     # After MyST-NB (priority 500) has added the page's scripts.
-    app.connect("html-page-context", drop_widget_state, priority=600)
+    app.connect("html-page-context", tidy_scripts, priority=600)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -22,3 +25,15 @@ def random_distributions(rng: np.random.Generator, n: int, k: int, zeros: bool =
         weights[rng.random((n, k)) < 0.2] = 0.0
         weights[:, 0] += 0.1  # keep every row non-empty
     return weights / weights.sum(axis=1, keepdims=True)
+
+
+@pytest.fixture(scope="session")
+def html(tmp_path_factory) -> Path:
+    """The whole book, built once per test run into a fresh folder, warnings as errors."""
+    out = tmp_path_factory.mktemp("book")
+    jupyter_book = Path(sys.executable).parent / "jupyter-book"
+    command = [str(jupyter_book if jupyter_book.exists() else shutil.which("jupyter-book")),
+               "build", str(REPO_ROOT), "--path-output", str(out), "-W", "-n", "--keep-going"]
+    result = subprocess.run(command, capture_output=True, text=True, cwd=REPO_ROOT)
+    assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-5000:]
+    return out / "_build" / "html"

@@ -1,15 +1,13 @@
 """The whole book builds with warnings as errors, every notebook executed afresh.
 
-The build goes to a temporary folder, so it never reuses a stale cache, and the
-test then reads the pages the way a reader's browser gets them.
+The build goes to a temporary folder, so it never reuses a stale cache (the ``html``
+fixture in conftest.py), and the tests then read the pages as a browser gets them;
+tests/test_browser.py opens them in a real one.
 """
 
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -19,17 +17,6 @@ from tests.conftest import REPO_ROOT
 
 CONFIG = yaml.safe_load((REPO_ROOT / "_config.yml").read_text())
 OWNER_REPO = CONFIG["repository"]["url"].removeprefix("https://github.com/")
-
-
-@pytest.fixture(scope="module")
-def html(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("book")
-    jupyter_book = Path(sys.executable).parent / "jupyter-book"
-    command = [str(jupyter_book if jupyter_book.exists() else shutil.which("jupyter-book")),
-               "build", str(REPO_ROOT), "--path-output", str(out), "-W", "-n", "--keep-going"]
-    result = subprocess.run(command, capture_output=True, text=True, cwd=REPO_ROOT)
-    assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-5000:]
-    return out / "_build" / "html"
 
 
 def page(html: Path, name: str) -> str:
@@ -111,3 +98,16 @@ def test_every_page_states_the_licences_and_offers_colab(html):
         text = page(html, f"chapters/{stem}")
         assert "CC BY 4.0" in text and ">MIT<" in text
         assert f"colab.research.google.com/github/{OWNER_REPO}/blob/main/chapters/{stem}.ipynb" in text
+
+
+def test_every_chapter_page_is_under_the_weight_budget(html):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("page_weight", REPO_ROOT / "scripts" / "page_weight.py")
+    page_weight = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(page_weight)
+    rows, shared = page_weight.page_weights(html)
+    assert {name for name, _, _ in rows} >= {f"chapters/{s}" for s in chapter_stems()}
+    for name, html_bytes, image_bytes in rows:
+        assert html_bytes + image_bytes <= page_weight.BUDGET_BYTES, name
+    assert shared > 0
