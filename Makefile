@@ -4,7 +4,8 @@
 #   make test   install the test tools too, run every test and execute every notebook
 #
 # Also: make lab (open the chapters in JupyterLab), make bench (timings), make clear
-# (strip notebook outputs before committing), make clean.
+# (strip notebook outputs before committing), make assignments (student notebooks and
+# autograders for the problem sets, into _build/assignments), make clean.
 
 PYTHON ?= python3
 VENV   := .venv
@@ -12,7 +13,7 @@ BIN    := $(VENV)/bin
 # Jupyter kernels started from here (nbval, the book build) use the venv's Python.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: book test lab bench clear clean
+.PHONY: book test lab bench clear clean assignments
 
 book: $(VENV)/.installed-book _build/.lib-stamp
 	$(BIN)/jupyter-book build . -W -n --keep-going
@@ -30,6 +31,9 @@ bench: $(VENV)/.installed-dev
 
 clear: $(VENV)/.installed-book
 	$(BIN)/python scripts/clear_outputs.py
+
+assignments: $(VENV)/.installed-dev
+	bash scripts/build_assignments.sh
 
 clean:
 	rm -rf _build
