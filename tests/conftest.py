@@ -9,8 +9,19 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def toc_pages() -> list[str]:
+    """Every page of the table of contents, in reading order, the landing page first."""
+    toc = yaml.safe_load((REPO_ROOT / "_toc.yml").read_text())
+    return [toc["root"]] + [entry["file"] for part in toc["parts"] for entry in part["chapters"]]
+
+
+#: The chapter notebooks' names, in order.
+CHAPTER_STEMS = [path.stem for path in sorted((REPO_ROOT / "chapters").glob("*.ipynb"))]
 
 
 @pytest.fixture

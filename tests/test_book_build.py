@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import REPO_ROOT
+from tests.conftest import CHAPTER_STEMS, REPO_ROOT, toc_pages
 
 CONFIG = yaml.safe_load((REPO_ROOT / "_config.yml").read_text())
 OWNER_REPO = CONFIG["repository"]["url"].removeprefix("https://github.com/")
@@ -24,26 +24,18 @@ def page(html: Path, name: str) -> str:
 
 
 def test_every_toc_page_is_built(html):
-    import yaml
-
-    toc = yaml.safe_load((REPO_ROOT / "_toc.yml").read_text())
-    pages = [toc["root"]] + [entry["file"] for part in toc["parts"] for entry in part["chapters"]]
-    for name in pages:
+    for name in toc_pages():
         assert (html / f"{name}.html").exists(), name
     glossary = page(html, "glossary")
     assert 'id="surprise"' in glossary and 'id="kl-divergence"' in glossary
-    for path in sorted((REPO_ROOT / "chapters").glob("*.ipynb")):
-        text = page(html, f"chapters/{path.stem}")
+    for stem in CHAPTER_STEMS:
+        text = page(html, f"chapters/{stem}")
         assert "Traceback" not in text and "output traceback" not in text
-        assert "output stderr" not in text, f"{path.stem} prints a warning or error on the page"
+        assert "output stderr" not in text, f"{stem} prints a warning or error on the page"
 
 
-WRITTEN = [path.stem for path in sorted((REPO_ROOT / "chapters").glob("*.ipynb"))
-           if "This chapter is being written" not in path.read_text(encoding="utf-8")]
-
-
-@pytest.mark.parametrize("stem", WRITTEN)
-def test_written_chapter_shows_its_static_explorer_not_a_dead_widget(html, stem):
+@pytest.mark.parametrize("stem", CHAPTER_STEMS)
+def test_chapter_shows_its_static_explorer_not_a_dead_widget(html, stem):
     text = page(html, f"chapters/{stem}")
     assert text.count('class="explorer-static"') == 1
     assert "widget-view+json" not in text and "widget-state+json" not in text
@@ -51,8 +43,8 @@ def test_written_chapter_shows_its_static_explorer_not_a_dead_widget(html, stem)
     assert re.search(r'<img src="data:image/svg\+xml;base64,[^"]+" alt="[^"]{40,}"', text)
 
 
-@pytest.mark.parametrize("stem", WRITTEN)
-def test_written_chapter_hides_solutions_and_prose_checks(html, stem):
+@pytest.mark.parametrize("stem", CHAPTER_STEMS)
+def test_chapter_hides_solutions_and_prose_checks(html, stem):
     text = page(html, f"chapters/{stem}")
     exercises = len(re.findall(r"Exercise \d\.\d\.", text))
     assert exercises >= 2
@@ -63,23 +55,16 @@ def test_written_chapter_hides_solutions_and_prose_checks(html, stem):
 
 
 def test_launch_buttons_point_at_the_configured_repository(html):
-    import yaml
+    for stem in CHAPTER_STEMS:
+        text = page(html, f"chapters/{stem}")
+        assert f"mybinder.org/v2/gh/{OWNER_REPO}/main?urlpath=lab/tree/chapters/{stem}.ipynb" in text
 
-    url = yaml.safe_load((REPO_ROOT / "_config.yml").read_text())["repository"]["url"]
-    owner_repo = url.removeprefix("https://github.com/")
-    for path in sorted((REPO_ROOT / "chapters").glob("*.ipynb")):
-        text = page(html, f"chapters/{path.stem}")
-        assert f"mybinder.org/v2/gh/{owner_repo}/main?urlpath=lab/tree/chapters/{path.name}" in text
-
-
-def chapter_stems():
-    return [path.stem for path in sorted((REPO_ROOT / "chapters").glob("*.ipynb"))]
 
 
 def test_every_chapter_offers_executed_and_source_notebooks(html):
     import nbformat
 
-    for stem in chapter_stems():
+    for stem in CHAPTER_STEMS:
         text = page(html, f"chapters/{stem}")
         for folder in ("_executed", "_sources"):
             assert f'href="../{folder}/chapters/{stem}.ipynb"' in text, (stem, folder)
@@ -94,7 +79,7 @@ def test_every_chapter_offers_executed_and_source_notebooks(html):
 def test_every_page_states_the_licences_and_offers_colab(html):
     for name in ["intro", "notation", "glossary", "cheatsheet", "references"]:
         assert "CC BY 4.0" in page(html, name) and ">MIT<" in page(html, name)
-    for stem in chapter_stems():
+    for stem in CHAPTER_STEMS:
         text = page(html, f"chapters/{stem}")
         assert "CC BY 4.0" in text and ">MIT<" in text
         assert f"colab.research.google.com/github/{OWNER_REPO}/blob/main/chapters/{stem}.ipynb" in text
@@ -107,7 +92,7 @@ def test_every_chapter_page_is_under_the_weight_budget(html):
     page_weight = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(page_weight)
     rows, shared = page_weight.page_weights(html)
-    assert {name for name, _, _ in rows} >= {f"chapters/{s}" for s in chapter_stems()}
+    assert {name for name, _, _ in rows} >= {f"chapters/{s}" for s in CHAPTER_STEMS}
     for name, html_bytes, image_bytes in rows:
         assert html_bytes + image_bytes <= page_weight.BUDGET_BYTES, name
     assert shared > 0

@@ -23,14 +23,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import REPO_ROOT
+from tests.conftest import REPO_ROOT, toc_pages
 
 playwright = pytest.importorskip("playwright.sync_api")
 from axe_playwright_python.sync_playwright import Axe  # noqa: E402
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-TOC = yaml.safe_load((REPO_ROOT / "_toc.yml").read_text())
-PAGES = [TOC["root"]] + [entry["file"] for part in TOC["parts"] for entry in part["chapters"]]
+PAGES = toc_pages()
 CHAPTERS = [name for name in PAGES if name.startswith("chapters/")]
 REPOSITORY = yaml.safe_load((REPO_ROOT / "_config.yml").read_text())["repository"]["url"]
 SCREENSHOTS = REPO_ROOT / "_build" / "screenshots"
