@@ -120,6 +120,11 @@ EXERCISES: dict[str, Exercise] = {
         hint="Try a loop: multiply by 0.5 until the result is exactly 0.0, counting the steps.",
         rtol=0.0,
     ),
+    "ch3.accumulate": NumberExercise(
+        expected=lambda: (10 * 2.0 + 30 * 3.0) / (10 + 30),
+        hint="Weight each micro-batch by its tokens: turn each mean back into a sum (mean x tokens), "
+             "add the sums, divide by all the tokens. The plain mean of the two means is the trap.",
+    ),
     "ch3.stable_mean_nll": FunctionExercise(
         reference=lambda probs: nll(probs),
         cases=(([0.5, 0.25],), ([0.1] * 400,), (np.full(2000, 0.3),), ([0.9, 0.8, 0.01],)),
