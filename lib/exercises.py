@@ -145,6 +145,11 @@ EXERCISES: dict[str, Exercise] = {
         hint="Subtract the largest logit first, then z - log(sum(exp(z))): the log-sum-exp trick.",
         signature="log_softmax(z)",
     ),
+    "ch4.floor": NumberExercise(
+        expected=lambda: entropy(np.array([5, 1, 0, 2]) / 8),
+        hint="Average the 8 one-hot losses: it is the cross-entropy against the frequencies "
+             "[5/8, 1/8, 0, 2/8], smallest when the model predicts exactly those; its value there is their entropy.",
+    ),
     "ch5.perplexity": NumberExercise(
         expected=lambda: perplexity(2.5),
         hint="Perplexity is exp(mean NLL in nats): np.exp.",
