@@ -23,8 +23,8 @@ CASES = [
     (lambda: lib.entropy([1.2, -0.2]), ValueError, ["p", "[0, 1]"]),
     # distributions that do not sum to 1
     (lambda: lib.entropy([0.2, 0.3]), ValueError, ["p", "sum to 1", "0.5"]),
-    (lambda: lib.cross_entropy(GOOD_P, [0.5, 0.5, 0.5]), ValueError, ["q_model", "sum to 1"]),
-    (lambda: lib.kl_divergence([[0.5, 0.5], [0.5, 0.4]], [[0.5, 0.5]] * 2), ValueError, ["p", "sum to 1", "row"]),
+    (lambda: lib.cross_entropy(GOOD_P, [0.5, 0.5, 0.5]), ValueError, ["p_model", "sum to 1"]),
+    (lambda: lib.kl_divergence([[0.5, 0.5], [0.5, 0.4]], [[0.5, 0.5]] * 2), ValueError, ["p_data", "sum to 1", "row"]),
     (lambda: lib.cross_entropy_from_logits(GOOD_LOGITS, [[0.5, 0.5, 0.5]] * 2), ValueError, ["targets", "sum to 1"]),
     (lambda: lib.entropy(0.5), ValueError, ["p", "distribution"]),
     # NaN
@@ -35,7 +35,7 @@ CASES = [
     (lambda: lib.perplexity(math.nan), ValueError, ["mean_nll", "NaN"]),
     (lambda: lib.dpo_loss([-1.0], [math.nan], [-1.0], [-1.0]), ValueError, ["policy_rejected_logp", "NaN"]),
     # mismatched shapes
-    (lambda: lib.cross_entropy(GOOD_P, [0.5, 0.5]), ValueError, ["p_true", "q_model", "same shape", "(3,)", "(2,)"]),
+    (lambda: lib.cross_entropy(GOOD_P, [0.5, 0.5]), ValueError, ["p_data", "p_model", "same shape", "(3,)", "(2,)"]),
     (lambda: lib.kl_divergence(GOOD_P, [[0.2, 0.3, 0.5]] * 2), ValueError, ["same shape"]),
     (lambda: lib.binary_cross_entropy([1, 0, 1], [0.5, 0.5]), ValueError, ["y", "p_hat", "same shape"]),
     (lambda: lib.gaussian_nll([1.0, 2.0], [1.0], 1.0), ValueError, ["y", "mu", "same shape"]),
