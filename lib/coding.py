@@ -83,6 +83,9 @@ def mean_code_length(code: Mapping[str, str], probabilities: Mapping[str, float]
     if not isinstance(code, Mapping):
         raise TypeError(f"code must be a dict mapping each symbol to its codeword, not {type(code).__name__}")
     for symbol, word in code.items():
+        if not isinstance(symbol, str):
+            raise TypeError(f"code must have string symbols as keys, not {symbol!r}")
+        _check_text(symbol, "code")
         if not isinstance(word, str):
             raise TypeError(f"code[{symbol!r}] must be a codeword string such as '010', not {type(word).__name__}")
         if word.strip("01"):
@@ -102,9 +105,20 @@ def _symbol_distribution(probabilities: object) -> tuple[list[str], np.ndarray]:
     symbols = list(probabilities)
     if not all(isinstance(s, str) for s in symbols):
         raise TypeError("probabilities must have string symbols as keys, e.g. {'a': 0.5, 'b': 0.5}")
+    for symbol in symbols:
+        _check_text(symbol, "probabilities")
     values = [probabilities[s] for s in symbols]
     for symbol, value in zip(symbols, values):
         if isinstance(value, (str, bytes)) or value is None:
             what = "None" if value is None else f"the {'string' if isinstance(value, str) else 'bytes'} {value!r}"
             raise TypeError(f"probabilities[{symbol!r}] must be a number, not {what} (text is not a number)")
     return symbols, as_distribution(np.array(values, dtype=object), "probabilities")
+
+
+def _check_text(symbol: str, name: str) -> None:
+    """Refuse a symbol that is not valid Unicode text (a lone surrogate such as '\\ud800')."""
+    try:
+        symbol.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(f"{name} has the symbol {symbol!r}, which is not valid text "
+                         "(it contains a lone surrogate, half of a UTF-16 pair)") from None

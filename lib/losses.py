@@ -22,6 +22,7 @@ from lib._validate import (
     check_positive_number,
     check_same_shape,
     mean,
+    read_real_array,
 )
 
 
@@ -127,10 +128,11 @@ def gaussian_nll(y: object, mu: object, sigma: object) -> float:
     y = as_float_array(y, "y")
     mu = as_float_array(mu, "mu")
     check_same_shape(y, mu, "y", "mu")
-    if np.ndim(sigma) == 0:  # a Python or numpy number, or a 0-d array: one sigma for all examples
-        s = np.float64(check_positive_number(sigma, "sigma"))
+    s = read_real_array(sigma, "sigma")
+    if s.ndim == 0:  # a Python or numpy number, or a 0-d array: one sigma for all examples
+        s = np.float64(check_positive_number(s, "sigma"))
     else:
-        s = as_float_array(sigma, "sigma")
+        s = as_float_array(s, "sigma")
         check_same_shape(y, s, "y", "sigma")
         if (s <= 0).any():
             raise ValueError(f"sigma must be > 0 everywhere, but its smallest entry is {s.min()!r}")
