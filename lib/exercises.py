@@ -385,10 +385,12 @@ def _check_function(spec: FunctionExercise, answer: object, limit: _TimeLimit) -
         shown = ", ".join(_short(a) for a in args)
         # Fresh copies: the learner's function may write into its arguments.
         expected = np.asarray(spec.reference(*copy.deepcopy(args)), dtype=float)
-        limit.doing = f"Your function was still running after {{seconds}} s on ({shown})"
+        limit.doing = f"Your function ran for more than {{seconds}} s on ({shown}) without returning"
         try:
             result = answer(*copy.deepcopy(args))
-        except Exception as err:  # the learner's code: report, never re-raise
+        except (KeyboardInterrupt, SystemExit, _TimeUp):
+            raise
+        except BaseException as err:  # the learner's code: report, never re-raise
             return Feedback(False, f"Your function raised {type(err).__name__}: {_error_text(err)} "
                                    f"when called with ({shown}). {spec.hint}")
         limit.doing = f"Reading what your function returned for ({shown}) took more than {{seconds}} s"
@@ -540,28 +542,29 @@ def _object_array_as_real(arr: np.ndarray, numbers: str) -> tuple[np.ndarray, st
     empty = np.array([])
     out = np.empty(arr.shape, dtype=np.float64)
     flat = out.reshape(-1)
+    that = "That is" if arr.ndim == 0 else "That contains"
     for i, item in enumerate(arr.reshape(-1)):
         if item is None:
-            return empty, f"That contains None where a number belongs; this exercise wants {numbers}."
+            return empty, f"{that} None where a number belongs; this exercise wants {numbers}."
         if isinstance(item, (str, bytes, bytearray, np.str_, np.bytes_)):
             shown = item.item() if isinstance(item, np.generic) else item
-            return empty, f"That contains text ({safe_repr(shown)}), not {numbers}: remove the quotes."
+            return empty, f"{that} text ({safe_repr(shown)}), not {numbers}: remove the quotes."
         if isinstance(item, (bool, np.bool_)):
-            return empty, f"That contains yes/no values (True/False); this exercise wants {numbers}."
+            return empty, f"{that} yes/no values (True/False); this exercise wants {numbers}."
         if isinstance(item, (complex, np.complexfloating)):
             if item.imag != 0:
-                return empty, f"That contains the complex number {safe_repr(item)}; the answer is real."
+                return empty, f"{that} the complex number {safe_repr(item)}; the answer is real."
             item = item.real
         if type(item).__module__.startswith("torch") and hasattr(item, "detach"):
             item = item.detach().cpu().numpy()
         if not isinstance(item, (Real, Decimal)) and not (isinstance(item, np.ndarray) and item.size == 1):
-            return empty, f"That contains {_describe(item)}, which is not a number."
+            return empty, f"{that} {_describe(item)}, which is not a number."
         try:
             flat[i] = float(item)
         except OverflowError:
-            return empty, f"That contains a number too large for a float ({safe_repr(item, 30)})."
+            return empty, f"{that} a number too large for a float ({safe_repr(item, 30)})."
         except (TypeError, ValueError):
-            return empty, f"That contains {_describe(item)}, which could not be read as a number."
+            return empty, f"{that} {_describe(item)}, which could not be read as a number."
     return out, ""
 
 
