@@ -77,6 +77,9 @@ def _row_logsumexp(
     log_sum = np.empty(n, dtype=np.float64)
     row_maxes = np.empty(n, dtype=np.float64)
     weighted = None if q is None else np.empty(n, dtype=np.float64)
+    finite = q is None or all_finite(z)  # one pass for the whole array, not one per block
+    # Sum in float64; name the dtype only when neither operand is float64 (casting costs time).
+    sum_dtype = np.float64 if q is not None and q.dtype != np.float64 and z.dtype != np.float64 else None
     workers = max(1, min(os.cpu_count() or 1, 8)) if z.size >= _THREADED_SIZE else 1
     starts = list(range(0, n, _BLOCK_ROWS))
 
@@ -89,8 +92,8 @@ def _row_logsumexp(
             np.subtract(block, row_max, out=rows)
             if weighted is not None:
                 q_block = q[start:start + _BLOCK_ROWS]
-                if all_finite(rows):
-                    weighted[start:start + len(block)] = np.einsum("ij,ij->i", q_block, rows, dtype=np.float64)
+                if finite:
+                    weighted[start:start + len(block)] = np.einsum("ij,ij->i", q_block, rows, dtype=sum_dtype)
                 else:  # a masked logit (-inf) where q is 0 counts 0, not 0 * -inf = nan
                     with np.errstate(invalid="ignore"):
                         terms = np.where(q_block == 0, 0.0, q_block * rows)
