@@ -13,6 +13,14 @@ style), :mod:`lib.explorer` (live widget + static figure) and
 :mod:`lib.exercises` (instant feedback through :func:`check`).
 
 Natural logarithms (nats) throughout unless a function takes ``base=``.
+Argument names follow the book's notation: ``cross_entropy(p_data, p_model)``
+and ``kl_divergence(p_data, p_model)`` take where the outcomes come from
+first and the model second; ``q`` is only ever a per-example target.
+
+Every function refuses what is not a real number (text, ``None``, complex,
+dates, masked entries, tensors that require grad, ...) with a ``TypeError``
+or ``ValueError`` that names the argument, and returns ``+inf`` on purpose
+for ``-log 0``. :func:`check` never raises on anything a learner types.
 """
 
 from lib.exercises import check

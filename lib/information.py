@@ -24,6 +24,7 @@ from lib._validate import (
     as_probabilities,
     check_base,
     check_not_empty,
+    mean,
     check_same_shape,
     to_output,
 )
@@ -96,15 +97,19 @@ def entropy(p: object, base: float = math.e) -> float | np.ndarray:
     return to_output(result + 0.0)
 
 
-def cross_entropy(p_true: object, q_model: object, base: float = math.e) -> float | np.ndarray:
-    """Cross-entropy ``H(p, q) = -sum_k p_k log q_k`` over the last axis.
+def cross_entropy(p_data: object, p_model: object, base: float = math.e) -> float | np.ndarray:
+    """Cross-entropy ``H(p_data, p_model) = -sum_k p_data_k log p_model_k`` over the last axis.
+
+    The first argument says where the outcomes come from (the data, or a
+    per-example target q); the second is the model that scores them.
 
     Parameters
     ----------
-    p_true : array_like
-        The distribution of what happens (the data), summing to 1.
-    q_model : array_like
-        The model's distribution, same shape as ``p_true``.
+    p_data : array_like
+        The distribution the outcomes are drawn from (the data's, or a
+        target such as a one-hot vector), summing to 1 on the last axis.
+    p_model : array_like
+        The model's distribution, same shape as ``p_data``.
     base : float, default math.e
         Base of the logarithm.
 
@@ -112,8 +117,8 @@ def cross_entropy(p_true: object, q_model: object, base: float = math.e) -> floa
     -------
     float or numpy.ndarray
         The model's average surprise when outcomes are drawn from
-        ``p_true``. ``+inf`` if the model gives 0 to an outcome that
-        ``p_true`` allows.
+        ``p_data``. ``+inf`` (on purpose) if the model gives 0 to an
+        outcome that ``p_data`` allows.
 
     Examples
     --------
@@ -121,22 +126,23 @@ def cross_entropy(p_true: object, q_model: object, base: float = math.e) -> floa
     0.6931
     """
     base = check_base(base)
-    p = as_distribution(p_true, "p_true")
-    q = as_distribution(q_model, "q_model")
-    check_same_shape(p, q, "p_true", "q_model")
-    result = -_xlogy(p, q).sum(axis=-1) / math.log(base)
+    data = as_distribution(p_data, "p_data")
+    model = as_distribution(p_model, "p_model")
+    check_same_shape(data, model, "p_data", "p_model")
+    result = -_xlogy(data, model).sum(axis=-1) / math.log(base)
     return to_output(result + 0.0)
 
 
-def kl_divergence(p: object, q: object, base: float = math.e) -> float | np.ndarray:
-    """Kullback-Leibler divergence ``KL(p || q) = sum_k p_k log(p_k / q_k)``.
+def kl_divergence(p_data: object, p_model: object, base: float = math.e) -> float | np.ndarray:
+    """Kullback-Leibler divergence ``KL(p_data || p_model) = sum_k p_data_k log(p_data_k / p_model_k)``.
 
     Parameters
     ----------
-    p : array_like
-        The reference distribution (usually the data), summing to 1.
-    q : array_like
-        The approximating distribution (usually the model), same shape.
+    p_data : array_like
+        The distribution the outcomes come from (the data, or a target),
+        summing to 1 on the last axis.
+    p_model : array_like
+        The model's distribution, same shape as ``p_data``.
     base : float, default math.e
         Base of the logarithm.
 
@@ -144,8 +150,10 @@ def kl_divergence(p: object, q: object, base: float = math.e) -> float | np.ndar
     -------
     float or numpy.ndarray
         A value >= 0 (rounding error below 0 is clipped to 0), equal to 0
-        when ``p == q`` and ``+inf`` if ``q`` gives 0 where ``p`` does not.
-        It equals ``cross_entropy(p, q) - entropy(p)``.
+        when ``p_data == p_model`` and ``+inf`` if ``p_model`` gives 0
+        where ``p_data`` does not. It equals
+        ``cross_entropy(p_data, p_model) - entropy(p_data)``. Not
+        symmetric: swapping the arguments gives another number.
 
     Examples
     --------
@@ -155,11 +163,11 @@ def kl_divergence(p: object, q: object, base: float = math.e) -> float | np.ndar
     0.5108
     """
     base = check_base(base)
-    p = as_distribution(p, "p")
-    q = as_distribution(q, "q")
-    check_same_shape(p, q, "p", "q")
+    data = as_distribution(p_data, "p_data")
+    model = as_distribution(p_model, "p_model")
+    check_same_shape(data, model, "p_data", "p_model")
     with np.errstate(divide="ignore", invalid="ignore"):
-        terms = np.where(p == 0, 0.0, p * (np.log(p) - np.log(q)))
+        terms = np.where(data == 0, 0.0, data * (np.log(data) - np.log(model)))
     result = np.maximum(terms.sum(axis=-1), 0.0) / math.log(base)
     return to_output(result)
 
@@ -212,4 +220,4 @@ def nll(p_of_truth: object) -> float:
     p = as_probabilities(p_of_truth, "p_of_truth")
     check_not_empty(p, "p_of_truth")
     with np.errstate(divide="ignore"):
-        return float(np.mean(-np.log(p)))
+        return mean(-np.log(p))

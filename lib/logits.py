@@ -14,7 +14,15 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from lib._validate import all_finite, as_distribution, as_float_array, check_same_shape
+from lib._validate import (
+    all_finite,
+    as_distribution,
+    as_float_array,
+    check_axis,
+    check_same_shape,
+    mean,
+    read_real_array,
+)
 
 #: Rows per block in :func:`_row_logsumexp`: a block of a GPT-2-sized vocabulary
 #: (16 x 50257 float32) is about 3 MB, small enough to stay in cache.
@@ -31,6 +39,15 @@ def _as_logits(logits: object, name: str = "logits") -> np.ndarray:
     return z
 
 
+def _choices_axis(z: np.ndarray, axis: object, name: str = "logits") -> int:
+    """``axis`` checked against ``z``, which must have at least one choice along it."""
+    axis = check_axis(axis, z.ndim)
+    if z.shape[axis] == 0:
+        raise ValueError(f"{name} is empty along axis {axis} (shape {z.shape}): "
+                         "a distribution needs at least one choice")
+    return axis
+
+
 def _row_max(z: np.ndarray, axis: int) -> np.ndarray:
     """The largest logit along ``axis`` (kept as a length-1 axis), checked to be finite."""
     z_max = np.max(z, axis=axis, keepdims=True)
@@ -39,15 +56,30 @@ def _row_max(z: np.ndarray, axis: int) -> np.ndarray:
     return z_max
 
 
-def _row_logsumexp(z: np.ndarray) -> np.ndarray:
-    """``log(sum(exp(z_i)))`` for every row of a 2-D array, in float64, stably.
+def _row_logsumexp(
+    z: np.ndarray, q: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Per row of a 2-D array: ``log(sum_k exp(z_k - m))`` and the row maximum ``m``, in float64.
+
+    The shift ``m`` is returned separately rather than added back, so callers
+    can subtract ``z_y - m`` instead of ``z_y`` from ``log-sum + m``: adding
+    ``m`` first would cancel catastrophically for huge logits (at 1e16,
+    ``(lse + m) - z_y`` rounds ``log 2`` away to 0).
+
+    With soft targets ``q`` (same shape as ``z``), also returns
+    ``sum_k q_k (z_k - m)`` per row, computed on the same shifted block.
 
     Works block by block with one reusable buffer per thread, so no
     temporary as large as ``z`` is ever made. numpy releases the GIL
     inside ``max``, ``exp`` and ``sum``, so the threads really run in parallel.
     """
     n, k = z.shape
-    out = np.empty(n, dtype=np.float64)
+    log_sum = np.empty(n, dtype=np.float64)
+    row_maxes = np.empty(n, dtype=np.float64)
+    weighted = None if q is None else np.empty(n, dtype=np.float64)
+    finite = q is None or all_finite(z)  # one pass for the whole array, not one per block
+    # Sum in float64; name the dtype only when neither operand is float64 (casting costs time).
+    sum_dtype = np.float64 if q is not None and q.dtype != np.float64 and z.dtype != np.float64 else None
     workers = max(1, min(os.cpu_count() or 1, 8)) if z.size >= _THREADED_SIZE else 1
     starts = list(range(0, n, _BLOCK_ROWS))
 
@@ -58,15 +90,24 @@ def _row_logsumexp(z: np.ndarray) -> np.ndarray:
             rows = buffer[: len(block)]
             row_max = _row_max(block, axis=1)
             np.subtract(block, row_max, out=rows)
+            if weighted is not None:
+                q_block = q[start:start + _BLOCK_ROWS]
+                if finite:
+                    weighted[start:start + len(block)] = np.einsum("ij,ij->i", q_block, rows, dtype=sum_dtype)
+                else:  # a masked logit (-inf) where q is 0 counts 0, not 0 * -inf = nan
+                    with np.errstate(invalid="ignore"):
+                        terms = np.where(q_block == 0, 0.0, q_block * rows)
+                    weighted[start:start + len(block)] = terms.sum(axis=1, dtype=np.float64)
             np.exp(rows, out=rows)
-            out[start:start + len(block)] = np.log(rows.sum(axis=1, dtype=np.float64)) + row_max[:, 0]
+            log_sum[start:start + len(block)] = np.log(rows.sum(axis=1, dtype=np.float64))
+            row_maxes[start:start + len(block)] = row_max[:, 0]
 
     if workers == 1:
         work(0)
     else:
         with ThreadPoolExecutor(max_workers=workers) as pool:
             list(pool.map(work, range(workers)))
-    return out
+    return log_sum, row_maxes, weighted
 
 
 def log_softmax(logits: object, axis: int = -1) -> np.ndarray:
@@ -93,6 +134,7 @@ def log_softmax(logits: object, axis: int = -1) -> np.ndarray:
     array([    0., -1000.])
     """
     z = _as_logits(logits)
+    axis = _choices_axis(z, axis)
     shifted = z - _row_max(z, axis)
     return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
 
@@ -120,6 +162,7 @@ def softmax(logits: object, axis: int = -1) -> np.ndarray:
     array([1., 0.])
     """
     z = _as_logits(logits)
+    axis = _choices_axis(z, axis)
     e = np.exp(z - _row_max(z, axis))
     return e / np.sum(e, axis=axis, keepdims=True)
 
@@ -146,8 +189,11 @@ def cross_entropy_from_logits(logits: object, targets: object) -> float:
 
     Notes
     -----
-    For class indices the full log-softmax is never built: the loss is
-    ``logsumexp(z_i) - z_i[y_i]``. The log-sum-exp runs over blocks of rows,
+    For class indices the full log-softmax is never built: with the row
+    maximum ``m_i``, the loss is ``log sum_k exp(z_ik - m_i) - (z_i[y_i] - m_i)``.
+    Subtracting ``m_i`` from ``z_i[y_i]`` (rather than adding it to the
+    log-sum) keeps it exact for huge logits: ``[[1e16, 1e16]]`` with target 0
+    gives log 2, as torch does. The log-sum-exp runs over blocks of rows,
     on every CPU core, with a small buffer per core, so the extra memory is a
     few megabytes even for a (4096, 50257) batch (see ``make bench``).
 
@@ -155,6 +201,8 @@ def cross_entropy_from_logits(logits: object, targets: object) -> float:
     --------
     >>> round(cross_entropy_from_logits([[2.0, 0.0]], [0]), 4)
     0.1269
+    >>> round(cross_entropy_from_logits([[1e16, 1e16]], [0]), 4)  # no cancellation
+    0.6931
     """
     z = _as_logits(logits)
     if z.ndim != 2:
@@ -163,29 +211,40 @@ def cross_entropy_from_logits(logits: object, targets: object) -> float:
     n, k = z.shape
     if n == 0:
         raise ValueError("logits has no rows: the mean loss needs at least one example")
-    logsumexp = _row_logsumexp(z)
+    if k == 0:
+        raise ValueError(f"logits has no columns (shape {z.shape}): each example needs at least one class")
 
-    t = np.asarray(targets) if not isinstance(targets, (str, bytes)) else targets
-    if isinstance(t, np.ndarray) and t.ndim == 1:
-        if t.dtype.kind not in "iu":
-            raise TypeError(
-                f"targets of shape (N,) must be integer class indices, but got dtype {t.dtype}"
-                " (for soft targets pass one distribution per row, shape (N, K))"
-            )
+    t = _as_targets(targets)
+    if t is not None:
         if t.shape[0] != n:
             raise ValueError(f"targets has {t.shape[0]} entries but logits has {n} rows")
         if (t < 0).any() or (t >= k).any():
             bad = t[(t < 0) | (t >= k)][0]
             raise ValueError(f"targets must be class indices in [0, {k - 1}], but one is {int(bad)}")
-        picked = z[np.arange(n), t]
-        return float(np.mean(logsumexp - picked))
+        log_sum, row_max, _ = _row_logsumexp(z)
+        picked = z[np.arange(n), t].astype(np.float64) - row_max  # z_y - m: no cancellation
+        with np.errstate(invalid="ignore"):
+            return mean(log_sum - picked)
 
     q = as_distribution(targets, "targets")
     check_same_shape(q, z, "targets", "logits")
-    # -sum_k q_k (z_k - lse) = lse * sum_k q_k - sum_k q_k z_k, without an (N, K) temporary.
-    if all_finite(z):
-        weighted = np.einsum("ij,ij->i", q, z, dtype=np.float64)
-    else:  # a masked logit (-inf) where q is 0 must count as 0, not 0 * -inf = nan
-        with np.errstate(invalid="ignore"):
-            weighted = np.where(q == 0, 0.0, q * z).sum(axis=1, dtype=np.float64)
-    return float(np.mean(logsumexp * q.sum(axis=1, dtype=np.float64) - weighted))
+    # -sum_k q_k (z_k - m - lse) = lse * sum_k q_k - sum_k q_k (z_k - m), without an (N, K) temporary.
+    log_sum, _, weighted = _row_logsumexp(z, q)
+    return mean(log_sum * q.sum(axis=1, dtype=np.float64) - weighted)
+
+
+def _as_targets(targets: object) -> np.ndarray | None:
+    """Integer class indices of shape (N,), or None if ``targets`` are distributions (or bad).
+
+    Everything that is not a 1-D array is left to :func:`as_distribution`,
+    which checks soft targets and explains what is wrong with anything else.
+    """
+    t = read_real_array(targets, "targets")
+    if t.ndim != 1:
+        return None
+    if t.dtype.kind not in "iu":
+        raise TypeError(
+            f"targets of shape (N,) must be integer class indices, but got dtype {t.dtype}"
+            " (for soft targets pass one distribution per row, shape (N, K))"
+        )
+    return t

@@ -21,6 +21,8 @@ from lib._validate import (
     check_not_empty,
     check_positive_number,
     check_same_shape,
+    mean,
+    read_real_array,
 )
 
 
@@ -52,15 +54,17 @@ def binary_cross_entropy(y: object, p_hat: object) -> float:
     with np.errstate(divide="ignore", invalid="ignore"):
         log_p = np.where(y == 0, 0.0, y * np.log(p))
         log_not_p = np.where(y == 1, 0.0, (1 - y) * np.log1p(-p))
-    return float(np.mean(-(log_p + log_not_p)))
+    return mean(-(log_p + log_not_p))
 
 
 def binary_cross_entropy_from_logits(y: object, logits: object) -> float:
     """Mean binary cross-entropy from a logit ``s`` instead of a probability, stably.
 
     With ``p_hat = sigmoid(s)``, the loss ``-[y log p_hat + (1 - y) log(1 - p_hat)]``
-    simplifies to ``log(1 + e^s) - y s``, computed as ``logaddexp(0, s) - y s``:
-    no sigmoid is ever rounded to exactly 0 or 1, so no ``log 0`` can occur.
+    simplifies to ``log(1 + e^s) - y s``, computed as
+    ``max(s, 0) - y s + log1p(e^-|s|)``: no sigmoid is ever rounded to exactly
+    0 or 1, so no ``log 0`` can occur, and a right, confident answer (y = 1,
+    s = 40) keeps its tiny loss ``e^-40`` instead of cancelling to 0.
     Matches ``torch.nn.functional.binary_cross_entropy_with_logits``.
 
     Parameters
@@ -86,7 +90,7 @@ def binary_cross_entropy_from_logits(y: object, logits: object) -> float:
     s = as_float_array(logits, "logits")
     check_same_shape(y, s, "y", "logits")
     check_not_empty(y, "y")
-    return float(np.mean(np.logaddexp(0.0, s) - y * s))
+    return mean(np.maximum(s, 0.0) - y * s + np.log1p(np.exp(-np.abs(s))))
 
 
 def gaussian_nll(y: object, mu: object, sigma: object) -> float:
@@ -103,31 +107,46 @@ def gaussian_nll(y: object, mu: object, sigma: object) -> float:
     mu : array_like
         The model's predicted means; same shape as ``y``.
     sigma : float or array_like
-        Standard deviations, > 0: one for all examples, or one per example.
+        Standard deviations, > 0 and finite: one for all examples (a
+        number or a 0-d array), or one per example (same shape as ``y``).
 
     Returns
     -------
     float
-        The mean over examples, in nats.
+        The mean over examples, in nats. Computed as
+        ``0.5 * ((y - mu) / sigma)**2 + ...``, scaled before squaring, so it
+        stays right for any sigma from 1e-300 to 1e300; ``+inf`` only when
+        the true loss is beyond float64's range (about 1.8e308).
 
     Examples
     --------
     >>> round(gaussian_nll([0.0], [0.0], 1.0), 4)  # 0.5 * log(2 pi)
     0.9189
+    >>> round(gaussian_nll([2.0], [2.0], 1e-200), 3)  # tiny sigma: no 0/0
+    -459.598
     """
     y = as_float_array(y, "y")
     mu = as_float_array(mu, "mu")
     check_same_shape(y, mu, "y", "mu")
-    if np.ndim(sigma) == 0 and not isinstance(sigma, np.ndarray):
-        s = np.float64(check_positive_number(sigma, "sigma"))
+    s = read_real_array(sigma, "sigma")
+    if s.ndim == 0:  # a Python or numpy number, or a 0-d array: one sigma for all examples
+        s = np.float64(check_positive_number(s, "sigma"))
     else:
-        s = as_float_array(sigma, "sigma")
+        s = as_float_array(s, "sigma")
         check_same_shape(y, s, "y", "sigma")
         if (s <= 0).any():
             raise ValueError(f"sigma must be > 0 everywhere, but its smallest entry is {s.min()!r}")
     check_not_empty(y, "y")
-    per_example = (y - mu) ** 2 / (2 * s**2) + np.log(s) + 0.5 * math.log(2 * math.pi)
-    return float(np.mean(per_example))
+    with np.errstate(over="ignore"):
+        # Scale before squaring: (y - mu)**2 and sigma**2 separately under- or overflow for
+        # sigma below ~1e-154 or above ~1e154 and give 0/0 = nan. Where y - mu itself
+        # overflows, halve both first (exact) and double after dividing by sigma.
+        diff = y.astype(np.float64) - mu
+        z = diff / s
+        if not np.isfinite(diff).all():
+            z = np.where(np.isfinite(diff), z, (0.5 * y - 0.5 * mu) / s * 2.0)
+        per_example = 0.5 * z * z + np.log(s) + 0.5 * math.log(2 * math.pi)
+    return mean(per_example)
 
 
 def dpo_loss(
@@ -175,5 +194,6 @@ def dpo_loss(
     check_not_empty(arrays[0], names[0], "preference pair")
     beta = check_positive_number(beta, "beta")
     pc, pr, rc, rr = arrays
-    margin = beta * ((pc - rc) - (pr - rr))
-    return float(np.mean(np.logaddexp(0.0, -margin)))  # -log sigmoid(m) = log(1 + e^-m)
+    with np.errstate(over="ignore"):  # a margin beyond float64's range is an infinite loss, not an error
+        margin = beta * ((pc - rc) - (pr - rr))
+        return mean(np.logaddexp(0.0, -margin))  # -log sigmoid(m) = log(1 + e^-m)

@@ -64,11 +64,44 @@ def test_deterministic_and_edge_cases():
         ({"a": 0.5, "b": 0.4}, ValueError, ["sum to 1"]),
         ({"a": 1.5, "b": -0.5}, ValueError, ["[0, 1]"]),
         ({"a": "0.5", "b": 0.5}, TypeError, ["string"]),
+        (None, TypeError, ["probabilities", "dict", "NoneType"]),
+        (b"ab", TypeError, ["probabilities", "dict", "bytes"]),
+        ({"a": None, "b": 1.0}, TypeError, ["probabilities['a']", "None"]),
+        ({"a": b"0.5", "b": 0.5}, TypeError, ["probabilities['a']", "bytes"]),
+        ({"a": 0.5 + 0j, "b": 0.5}, TypeError, ["probabilities", "complex"]),
+        ({"a": [0.5], "b": 0.5}, TypeError, ["probabilities", "list"]),
+        ({"a": 50, "b": 50}, ValueError, ["probabilities", "counts", "total"]),
+        ({"a": math.nan, "b": 1.0}, ValueError, ["probabilities", "NaN"]),
+        ({"a": -0.5, "b": 1.5}, ValueError, ["probabilities", "[0, 1]"]),
+        ({"a": 10**400, "b": 0.5}, ValueError, ["probabilities", "too large"]),
+        ({"\ud800": 0.5, "b": 0.5}, ValueError, ["probabilities", "surrogate"]),
+        ({b"a": 0.5, "b": 0.5}, TypeError, ["string symbols"]),
     ],
 )
 def test_bad_input(bad, error, words):
     with pytest.raises(error) as excinfo:
         huffman_code(bad)
+    assert all(w in str(excinfo.value) for w in words), str(excinfo.value)
+    with pytest.raises(error) as excinfo:  # the same distribution checks in mean_code_length
+        mean_code_length({"a": "0", "b": "1"}, bad)
+    assert all(w in str(excinfo.value) for w in words), str(excinfo.value)
+
+
+@pytest.mark.parametrize(
+    "code, error, words",
+    [
+        (None, TypeError, ["code", "dict", "NoneType"]),
+        (["0", "1"], TypeError, ["code", "dict", "list"]),
+        ({"a": 0, "b": "1"}, TypeError, ["code['a']", "codeword string", "int"]),
+        ({"a": b"0", "b": "1"}, TypeError, ["code['a']", "bytes"]),
+        ({"a": "0", "b": "2"}, ValueError, ["code['b']", "'0' and '1'"]),
+        ({"a": "0", 7: "1"}, TypeError, ["code", "string symbols"]),
+        ({"a": "0", "\udc80": "1"}, ValueError, ["code", "surrogate"]),
+    ],
+)
+def test_mean_code_length_checks_the_code(code, error, words):
+    with pytest.raises(error) as excinfo:
+        mean_code_length(code, {"a": 0.5, "b": 0.5})
     assert all(w in str(excinfo.value) for w in words), str(excinfo.value)
 
 

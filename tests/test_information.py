@@ -109,3 +109,14 @@ def test_nll_is_mean_surprise(rng):
     assert lib.nll([0.1]) == pytest.approx(-math.log(0.1))
     assert lib.nll([0.5, 0.0]) == math.inf
     assert isinstance(lib.nll([0.5]), float)
+
+
+def test_argument_names_follow_the_notation():
+    """H(p_data, p_model) and KL(p_data || p_model): where outcomes come from first, the model second."""
+    data, model = [0.5, 0.5], [0.9, 0.1]
+    assert lib.cross_entropy(p_data=data, p_model=model) == lib.cross_entropy(data, model)
+    assert lib.kl_divergence(p_data=data, p_model=model) == lib.kl_divergence(data, model)
+    with pytest.raises(ValueError, match="p_model must sum to 1"):
+        lib.kl_divergence(data, [0.5, 0.6])
+    with pytest.raises(TypeError):  # the old names are gone: nothing in the book uses them
+        lib.cross_entropy(p_true=data, q_model=model)
