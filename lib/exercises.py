@@ -199,6 +199,9 @@ EXERCISES: dict[str, Exercise] = {
         expected=lambda: (10 * 2.0 + 30 * 3.0) / (10 + 30),
         hint="Weight each micro-batch by its tokens: turn each mean back into a sum (mean x tokens), "
              "add the sums, divide by all the tokens. The plain mean of the two means is the trap.",
+        slips=(Slip("That is the plain mean of the two micro-batch means, the trap itself: the "
+                    "30-token batch must count three times as much as the 10-token one.",
+                    wrong=lambda: (2.0 + 3.0) / 2),),
     ),
     "ch3.stable_mean_nll": FunctionExercise(
         reference=lambda probs: nll(probs),
