@@ -150,7 +150,12 @@ EXERCISES: dict[str, Exercise] = {
     ),
     "ch5.kl": NumberExercise(
         expected=lambda: kl_divergence([0.5, 0.5], [0.9, 0.1]),
-        hint="KL(p || q) = sum of p_k * log(p_k / q_k), with p the data and q the model.",
+        hint="KL(p_data || p_theta) = sum over k of p_data[k] * log(p_data[k] / p_theta[k]).",
+    ),
+    "ch5.word_perplexity": NumberExercise(
+        expected=lambda: perplexity(1.2 * 5.5),
+        hint="A word's loss is the sum of its characters' losses: nats per character times "
+             "characters per word, then exp.",
     ),
     "ch6.bce": NumberExercise(
         expected=lambda: binary_cross_entropy([1, 0], [0.8, 0.3]),

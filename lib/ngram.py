@@ -25,8 +25,9 @@ to turn counts into probabilities:
   ``p(c | h')`` unchanged, and below the unigram sits the uniform ``1 / V``.
   It has no constant to tune (``alpha`` must be 0).
 
-Every order counts the same positions: each position ``i >= n - 1`` of the
-training text, with its ``n - 1`` previous characters.
+Counts of contexts of length L come from every position ``i >= L`` of the
+training text, so the counts of an order-n model contain those of every lower
+order exactly (:meth:`CharNgramModel.with_order`).
 
 Counting is vectorised: a context is numbered one character at a time (the
 number of its shorter context times V plus its oldest character, renumbered
@@ -37,6 +38,7 @@ the text and no key exceeds (number of distinct contexts) × V, which fits in
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from numbers import Real
@@ -108,6 +110,40 @@ class CharNgramModel:
         v = self.vocabulary_size
         codes = encode(context[len(context) - (self.n - 1):] if self.n > 1 else "", self.alphabet)
         return self._probabilities(np.broadcast_to(codes, (v, self.n - 1)), np.arange(v))
+
+    def with_order(self, n: int) -> CharNgramModel:
+        """The same training counts read as an order-``n`` model (``n`` up to this model's).
+
+        Identical to fitting order ``n`` on the same text, without counting again.
+        """
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 1 <= n <= self.n:
+            raise ValueError(f"n must be a whole number from 1 to {self.n}, but got {n!r}")
+        return dataclasses.replace(self, n=int(n), levels=self.levels[:n])
+
+    def counts(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """For every position ``i >= n - 1`` of ``text``: how often the training text had
+        (its context, its character), and how often its context, both as floats.
+
+        Add-α is then ``(pair + alpha) / (context + alpha * V)`` for any ``alpha``, without
+        looking anything up again.
+
+        Examples
+        --------
+        >>> fit_char_ngram("abab", n=2).counts("aba")  # "ab" twice, "a" twice; "ba" once, "b" once
+        (array([2., 1.]), array([2., 1.]))
+        """
+        codes = encode(text, self.alphabet)
+        if len(codes) < self.n:
+            raise ValueError(f"text must have at least n = {self.n} characters, but has {len(codes)}")
+        windows = np.lib.stride_tricks.sliding_window_view(codes, self.n)
+        contexts, nexts = windows[:, :-1], windows[:, -1]
+        v = self.vocabulary_size
+        ids = np.zeros(len(nexts), dtype=np.int64)
+        for length, level in enumerate(self.levels[1:], start=1):
+            ids = _lookup_ids(level.context_keys, ids * v + contexts[:, -length], ids >= 0)
+        level, seen = self.levels[-1], ids >= 0
+        total = np.where(seen, level.context_counts[np.maximum(ids, 0)], 0).astype(np.float64)
+        return _lookup_counts(level.pair_keys, level.pair_counts, ids * v + nexts, seen), total
 
     def nll(self, text: str) -> float:
         """Mean negative log-likelihood per predicted character, in nats (``inf`` if any p is 0)."""
@@ -186,10 +222,10 @@ def fit_char_ngram(text: str, n: int, alpha: float = 0.0, alphabet: str | None =
     0.75
     >>> wb = fit_char_ngram("abab", n=2, smoothing="witten-bell")
     >>> wb.probabilities("a").round(4)  # one type after "a": (count + 1 * unigram) / (2 + 1)
-    array([0.1333, 0.8667])
+    array([0.1667, 0.8333])
 
-    (The unigram part counts a once and b twice, with two types: (1 + 2/2) / (3 + 2) = 0.4
-    and (2 + 2/2) / (3 + 2) = 0.6; so p(a | a) = (0 + 0.4) / 3 and p(b | a) = (2 + 0.6) / 3.)
+    (The unigram part counts a and b twice each, with two types: (2 + 2 * 1/2) / (4 + 2) = 0.5
+    each; so p(a | a) = (0 + 0.5) / 3 and p(b | a) = (2 + 0.5) / 3.)
     """
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 1 <= n <= MAX_ORDER:
         raise ValueError(f"n must be a whole number from 1 to {MAX_ORDER}, but got {n!r}")
@@ -207,18 +243,16 @@ def fit_char_ngram(text: str, n: int, alpha: float = 0.0, alphabet: str | None =
     if len(codes) < n:
         raise ValueError(f"text must have at least n = {n} characters, but has {len(codes)}")
     v = len(alphabet)
-    windows = np.lib.stride_tricks.sliding_window_view(codes, n)
-    nexts = windows[:, -1]
-    ids = np.zeros(len(nexts), dtype=np.int64)
+    ids = np.zeros(len(codes), dtype=np.int64)  # context of length 0 at every position
     levels = []
-    for length in range(n):
+    for length in range(n):  # contexts of this length, at positions i >= length
         if length == 0:
             context_keys = np.zeros(1, dtype=np.int64)
-        else:
-            context_keys, ids = np.unique(ids * v + windows[:, -1 - length], return_inverse=True)
+        else:  # extend each position's shorter context by its next-older character
+            context_keys, ids = np.unique(ids[1:] * v + codes[:len(codes) - length], return_inverse=True)
             ids = ids.ravel()
         context_counts = np.bincount(ids, minlength=len(context_keys))
-        pair_keys, pair_counts = np.unique(ids * v + nexts, return_counts=True)
+        pair_keys, pair_counts = np.unique(ids * v + codes[length:], return_counts=True)
         context_types = np.bincount(pair_keys // v, minlength=len(context_keys))
         levels.append(_Level(context_keys, context_counts, context_types, pair_keys, pair_counts))
     return CharNgramModel(n, alpha, alphabet, smoothing, tuple(levels))

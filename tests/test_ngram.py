@@ -35,13 +35,13 @@ def brute_add_alpha(train: str, n: int, alpha: float, alphabet: str, context: st
 def brute_witten_bell(train: str, n: int, alphabet: str, context: str, char: str) -> float:
     """Interpolated Witten-Bell, written out recursively from its definition.
 
-    Every order counts the same positions i >= n - 1 of ``train`` (the model's convention):
-    an order-m count of (h, c) counts the positions whose last m - 1 previous characters are h.
+    Contexts of length L are counted at every position i >= L of ``train`` (the model's
+    convention), so lower orders use all the text.
     """
     pair_count: Counter = Counter()
     followers: dict[str, set] = {}
-    for i in range(n - 1, len(train)):
-        for length in range(n):
+    for i in range(len(train)):
+        for length in range(min(n, i + 1)):
             h = train[i - length:i]
             pair_count[h, train[i]] += 1
             followers.setdefault(h, set()).add(train[i])
@@ -225,3 +225,24 @@ def test_bad_input_when_scoring():
         encode(["a"], "a")
     assert fit_char_ngram(TEXT, 2, np.float64(0.5)).alpha == 0.5
     assert fit_char_ngram(TEXT, 2, np.array(0.5)).alpha == 0.5  # a 0-d array is one number
+
+
+@pytest.mark.parametrize("n", [1, 2, 4])
+def test_counts_give_add_alpha_for_any_alpha(n):
+    model = fit_char_ngram(TEXT, n, 0.0, ALPHABET)
+    pair, context = model.counts(HELDOUT)
+    for alpha in [0.01, 1.0]:
+        p = (pair + alpha) / (context + alpha * len(ALPHABET))
+        np.testing.assert_allclose(np.log(p), dataclasses.replace(model, alpha=alpha).log_probs(HELDOUT))
+
+
+def test_with_order_equals_fitting_that_order():
+    full = fit_char_ngram(TEXT, 5, 0.0, ALPHABET)
+    for n in range(1, 6):
+        direct = fit_char_ngram(TEXT, n, 0.0, ALPHABET)
+        for smoothing, alpha in [("add-alpha", 0.0), ("add-alpha", 0.2), ("witten-bell", 0.0)]:
+            a = dataclasses.replace(full.with_order(n), smoothing=smoothing, alpha=alpha)
+            b = dataclasses.replace(direct, smoothing=smoothing, alpha=alpha)
+            np.testing.assert_array_equal(a.log_probs(HELDOUT), b.log_probs(HELDOUT))
+    with pytest.raises(ValueError, match="from 1 to 5"):
+        full.with_order(6)
