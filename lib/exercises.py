@@ -247,11 +247,22 @@ EXERCISES: dict[str, Exercise] = {
     ),
     "ch5.kl": NumberExercise(
         expected=lambda: kl_divergence([0.5, 0.5], [0.9, 0.1]),
-        hint="KL(p_data || p_model) = sum of p_data_k * log(p_data_k / p_model_k): the data come first.",
-        slips=(Slip("That is KL the wrong way round, KL(p_model || p_data); KL is not symmetric. "
+        hint="KL(p_data || p_theta) = sum over k of p_data[k] * log(p_data[k] / p_theta[k]): the data come first.",
+        slips=(Slip("That is KL the wrong way round, KL(p_theta || p_data); KL is not symmetric. "
                     "Weight the log-ratio by the data's probabilities: "
-                    "sum of p_data_k * log(p_data_k / p_model_k).",
+                    "sum of p_data[k] * log(p_data[k] / p_theta[k]).",
                     wrong=lambda: kl_divergence([0.9, 0.1], [0.5, 0.5])),),
+    ),
+    "ch5.word_perplexity": NumberExercise(
+        expected=lambda: perplexity(1.2 * 5.5),
+        hint="A word's loss is the sum of its characters' losses: nats per character times "
+             "characters per word, then exp.",
+        unit="",
+        slips=(Slip("That is the per-character perplexity, exp(1.2): a word costs the sum of its "
+                    "characters' losses, so multiply by 5.5 before taking exp.",
+                    wrong=lambda: math.exp(1.2)),
+               Slip("That is the per-word loss in nats, 1.2 * 5.5; perplexity is exp of it.",
+                    wrong=lambda: 1.2 * 5.5)),
     ),
     "ch6.bce": NumberExercise(
         expected=lambda: binary_cross_entropy([1, 0], [0.8, 0.3]),

@@ -1,84 +1,254 @@
-"""Character n-gram models: proper distributions, and a loss that matches a direct count."""
+"""Character n-gram models: proper distributions, and losses that match a brute-force count."""
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 from collections import Counter
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lib.ngram import encode, fit_char_ngram
 
 TEXT = "the cat sat on the mat. the dog sat on the log."
 ALPHABET = "".join(sorted(set(TEXT + "xz")))  # x and z never occur in training
+HELDOUT = "the mat sat on the cat. the log."
 
 
-def direct_nll(train: str, test: str, n: int, k: float, alphabet: str) -> float:
-    """The same model, counted with plain Python dictionaries."""
+def counts(train: str, n: int) -> tuple[Counter, Counter]:
+    """(context, next) and context counts over the positions i >= n - 1, with plain dictionaries."""
     pairs = Counter(train[i - n + 1:i + 1] for i in range(n - 1, len(train)))
     contexts = Counter(train[i - n + 1:i] for i in range(n - 1, len(train)))
+    return pairs, contexts
+
+
+def brute_add_alpha(train: str, n: int, alpha: float, alphabet: str, context: str, char: str) -> float:
+    pairs, contexts = counts(train, n)
+    denominator = contexts[context] + alpha * len(alphabet)
+    return (pairs[context + char] + alpha) / denominator if denominator else 0.0
+
+
+def brute_witten_bell(train: str, n: int, alphabet: str, context: str, char: str) -> float:
+    """Interpolated Witten-Bell, written out recursively from its definition.
+
+    Contexts of length L are counted at every position i >= L of ``train`` (the model's
+    convention), so lower orders use all the text.
+    """
+    pair_count: Counter = Counter()
+    followers: dict[str, set] = {}
+    for i in range(len(train)):
+        for length in range(min(n, i + 1)):
+            h = train[i - length:i]
+            pair_count[h, train[i]] += 1
+            followers.setdefault(h, set()).add(train[i])
+
+    def p(h: str) -> float:
+        if h == "":
+            lower = 1 / len(alphabet)
+        else:
+            lower = p(h[1:])
+        if h not in followers and h != "":
+            return lower
+        total = sum(pair_count[h, c] for c in followers.get(h, ()))
+        types = len(followers.get(h, ()))
+        if total == 0:
+            return lower
+        return (pair_count[h, char] + types * lower) / (total + types)
+
+    return p(context[len(context) - (n - 1):] if n > 1 else "")
+
+
+def brute_nll(probability, test: str, n: int) -> float:
     total = 0.0
     for i in range(n - 1, len(test)):
-        context, pair = test[i - n + 1:i], test[i - n + 1:i + 1]
-        denominator = contexts[context] + k * len(alphabet)
-        p = (pairs[pair] + k) / denominator if denominator else 0.0
+        p = probability(test[i - n + 1:i], test[i])
         total += -math.log(p) if p > 0 else math.inf
     return total / (len(test) - n + 1)
 
 
 @pytest.mark.parametrize("n", [1, 2, 3])
-@pytest.mark.parametrize("k", [0.0, 0.5, 1.0])
-def test_probabilities_sum_to_one_for_every_context(n, k):
-    model = fit_char_ngram(TEXT, n, k, ALPHABET)
+@pytest.mark.parametrize("alpha", [0.0, 0.5, 1.0])
+def test_add_alpha_sums_to_one_in_every_context(n, alpha):
+    model = fit_char_ngram(TEXT, n, alpha, ALPHABET)
     seen_contexts = {TEXT[i - n + 1:i] for i in range(n - 1, len(TEXT))}
     for context in map("".join, itertools.product(ALPHABET, repeat=n - 1)):  # every possible context
         p = model.probabilities(context)
         assert (p >= 0).all()
-        if k > 0 or context in seen_contexts:
+        if alpha > 0 or context in seen_contexts:
             assert p.sum() == pytest.approx(1.0), context
         else:
             assert p.sum() == 0.0  # unseen context, no smoothing: no prediction
 
 
+@pytest.mark.parametrize("n", [1, 2, 3, 4])
+def test_witten_bell_sums_to_one_and_is_positive_in_every_context(n):
+    model = fit_char_ngram(TEXT, n, alphabet=ALPHABET, smoothing="witten-bell")
+    for context in map("".join, itertools.product(ALPHABET, repeat=n - 1)):  # seen and unseen
+        p = model.probabilities(context)
+        assert (p > 0).all() and p.sum() == pytest.approx(1.0, abs=1e-12), context
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 4])
+def test_witten_bell_matches_a_brute_force_count(n):
+    model = fit_char_ngram(TEXT, n, alphabet=ALPHABET, smoothing="witten-bell")
+    for context in ["", "th", "he", "at", "xz", " t", "e m", ".xz", "og."]:
+        if len(context) < n - 1:
+            continue
+        expected = [brute_witten_bell(TEXT, n, ALPHABET, context, c) for c in ALPHABET]
+        np.testing.assert_allclose(model.probabilities(context), expected, rtol=1e-12)
+    expected = brute_nll(lambda h, c: brute_witten_bell(TEXT, n, ALPHABET, h, c), HELDOUT, n)
+    assert model.nll(HELDOUT) == pytest.approx(expected, rel=1e-12)
+
+
 @pytest.mark.parametrize("n", [1, 2, 3, 5])
-@pytest.mark.parametrize("k", [0.0, 0.1, 1.0])
-def test_heldout_nll_matches_a_direct_count(n, k):
-    test = "the mat sat on the cat. the log."
-    model = fit_char_ngram(TEXT, n, k, ALPHABET)
-    expected = direct_nll(TEXT, test, n, k, ALPHABET)
-    assert model.nll(test) == pytest.approx(expected, rel=1e-12) or (math.isinf(expected) and math.isinf(model.nll(test)))
-    log_p = model.log_probs(test)
-    assert len(log_p) == len(test) - n + 1
-    assert model.nll(test) == pytest.approx(-log_p.mean()) or math.isinf(model.nll(test))
+@pytest.mark.parametrize("alpha", [0.0, 0.1, 1.0])
+def test_add_alpha_heldout_nll_matches_a_direct_count(n, alpha):
+    model = fit_char_ngram(TEXT, n, alpha, ALPHABET)
+    expected = brute_nll(lambda h, c: brute_add_alpha(TEXT, n, alpha, ALPHABET, h, c), HELDOUT, n)
+    assert model.nll(HELDOUT) == pytest.approx(expected, rel=1e-12) or (
+        math.isinf(expected) and math.isinf(model.nll(HELDOUT)))
+    log_p = model.log_probs(HELDOUT)
+    assert len(log_p) == len(HELDOUT) - n + 1
+    assert model.nll(HELDOUT) == pytest.approx(-log_p.mean()) or math.isinf(model.nll(HELDOUT))
+
+
+def test_replace_alpha_equals_refitting():
+    counted = fit_char_ngram(TEXT, 3, 0.0, ALPHABET)
+    assert dataclasses.replace(counted, alpha=0.3).nll(HELDOUT) == fit_char_ngram(TEXT, 3, 0.3, ALPHABET).nll(HELDOUT)
+    with pytest.raises(ValueError, match="alpha must be a finite number >= 0"):
+        dataclasses.replace(counted, alpha=-1.0)
+
+
+def test_unsmoothed_model_is_the_maximum_likelihood_model():
+    """No other conditional distribution gives the training text a higher likelihood."""
+    ml = fit_char_ngram(TEXT, 2, 0.0, ALPHABET)
+    best = ml.nll(TEXT)
+    for alpha in [1e-4, 0.01, 1.0]:
+        assert fit_char_ngram(TEXT, 2, alpha, ALPHABET).nll(TEXT) > best
+    assert fit_char_ngram(TEXT, 2, alphabet=ALPHABET, smoothing="witten-bell").nll(TEXT) > best
 
 
 def test_unseen_pair_is_infinite_without_smoothing_and_finite_with_it():
     assert fit_char_ngram(TEXT, 2, 0.0, ALPHABET).nll("the cax") == math.inf  # "ax" never seen
     assert math.isfinite(fit_char_ngram(TEXT, 2, 0.1, ALPHABET).nll("the cax"))
+    assert math.isfinite(fit_char_ngram(TEXT, 2, alphabet=ALPHABET, smoothing="witten-bell").nll("the cax"))
 
 
 def test_unigram_is_character_frequencies():
     model = fit_char_ngram(TEXT, 1)
-    counts = Counter(TEXT)
+    frequencies = Counter(TEXT)
     p = model.probabilities("")
     for i, char in enumerate(model.alphabet):
-        assert p[i] == pytest.approx(counts[char] / len(TEXT))
+        assert p[i] == pytest.approx(frequencies[char] / len(TEXT))
 
 
-def test_bad_input():
-    with pytest.raises(ValueError, match="n must be a whole number"):
-        fit_char_ngram(TEXT, 0)
-    with pytest.raises(ValueError, match="n must be a whole number"):
-        fit_char_ngram(TEXT, 2.5)
-    with pytest.raises(ValueError, match="k must be a finite number greater than 0"):
-        fit_char_ngram(TEXT, 2, k=-1)
+def test_large_alphabet_at_high_order_has_no_key_collisions():
+    """3,000 distinct CJK characters: V ** 6 is far beyond 2 ** 63, yet every count is exact."""
+    rng = np.random.default_rng(0)
+    alphabet = "".join(chr(0x4E00 + i) for i in range(3000))
+    text = "".join(rng.choice(list(alphabet[:40]), size=3000)) + alphabet  # every character once at the end
+    heldout = "".join(rng.choice(list(alphabet[:40]), size=300))
+    for n in [6, 8]:
+        model = fit_char_ngram(text, n, 0.5, alphabet)
+        expected = brute_nll(lambda h, c: brute_add_alpha(text, n, 0.5, alphabet, h, c), heldout, n)
+        assert model.nll(heldout) == pytest.approx(expected, rel=1e-12)
+        assert model.probabilities(heldout[:n - 1]).sum() == pytest.approx(1.0)
+        wb = fit_char_ngram(text, n, alphabet=alphabet, smoothing="witten-bell")
+        assert wb.probabilities(heldout[:n - 1]).sum() == pytest.approx(1.0)
+    assert len(alphabet) ** 6 > 2 ** 63
+
+
+def test_the_largest_code_points_work():
+    text = "\U0010FFFF\U0010FFFEa\U0010FFFF\U0010FFFEa" * 3
+    model = fit_char_ngram(text, 6, 0.1)
+    assert math.isfinite(model.nll(text)) and model.probabilities(text[:5]).sum() == pytest.approx(1.0)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.text(alphabet="abc d", min_size=6, max_size=40), st.integers(1, 4),
+       st.sampled_from([0.0, 0.3]), st.sampled_from(["add-alpha", "witten-bell"]))
+def test_property_every_context_is_a_distribution(text, n, alpha, smoothing):
+    alphabet = "abc de"  # "e" never occurs
+    alphabet = "".join(sorted(alphabet))
+    if smoothing == "witten-bell":
+        alpha = 0.0
+    model = fit_char_ngram(text, n, alpha, alphabet, smoothing)
+    for context in ["", "aa", "ab", "e e", "dcba"]:
+        if len(context) >= n - 1:
+            p = model.probabilities(context)
+            assert (p >= 0).all()
+            assert p.sum() == pytest.approx(1.0) or (smoothing == "add-alpha" and alpha == 0 and p.sum() == 0)
+
+
+@pytest.mark.parametrize("bad, error, message", [
+    (dict(n=0), ValueError, "n must be a whole number"),
+    (dict(n=2.5), ValueError, "n must be a whole number"),
+    (dict(n="2"), ValueError, "n must be a whole number"),
+    (dict(alpha=-1), ValueError, "alpha must be a finite number >= 0"),
+    (dict(alpha=float("nan")), ValueError, "alpha must be a finite number >= 0"),
+    (dict(alpha=np.array([0.1, 0.2])), TypeError, "alpha must be a single number"),
+    (dict(alpha="0.1"), TypeError, "alpha must be a number, not str"),
+    (dict(alpha=None), TypeError, "alpha must be a number, not NoneType"),
+    (dict(text=None), TypeError, "text must be a str, not NoneType"),
+    (dict(text=b"the cat"), TypeError, "text must be a str, not bytes: decode it first"),
+    (dict(text=["t", "h"]), TypeError, "text must be a str, not list"),
+    (dict(text="the c\ud800at"), ValueError, "text contains a lone surrogate"),
+    (dict(alphabet="ba"), ValueError, "sorted order"),
+    (dict(alphabet=b"ab"), TypeError, "alphabet must be a str, not bytes"),
+    (dict(smoothing="kneser-ney"), ValueError, "smoothing must be one of"),
+    (dict(smoothing="witten-bell", alpha=0.1), ValueError, "no add-alpha constant"),
+    (dict(text="ab", n=3), ValueError, "at least n"),
+])
+def test_bad_input_is_refused_clearly(bad, error, message):
+    arguments = dict(text=TEXT, n=2, alpha=0.0, alphabet=None, smoothing="add-alpha") | bad
+    with pytest.raises(error, match=message):
+        fit_char_ngram(**arguments)
+
+
+def test_bad_input_when_scoring():
+    model = fit_char_ngram(TEXT, 2)
     with pytest.raises(ValueError, match="outside the alphabet"):
-        fit_char_ngram(TEXT, 2).nll("the cat ate XYZ")
+        model.nll("the cat ate XYZ")
+    with pytest.raises(TypeError, match="text must be a str, not NoneType"):
+        model.nll(None)
+    with pytest.raises(TypeError, match="text must be a str, not bytes"):
+        model.log_probs(b"the cat")
+    with pytest.raises(ValueError, match="lone surrogate"):
+        model.nll("the \udc80cat")
+    with pytest.raises(TypeError, match="context must be a str"):
+        model.probabilities(None)
     with pytest.raises(TypeError, match="text must be a str"):
         encode(["a"], "a")
-    with pytest.raises(ValueError, match="sorted order"):
-        fit_char_ngram(TEXT, 2, alphabet="ba")
-    with pytest.raises(ValueError, match="at least n"):
-        fit_char_ngram("ab", 3)
+    assert fit_char_ngram(TEXT, 2, np.float64(0.5)).alpha == 0.5
+    assert fit_char_ngram(TEXT, 2, np.array(0.5)).alpha == 0.5  # a 0-d array is one number
+
+
+@pytest.mark.parametrize("n", [1, 2, 4])
+def test_counts_give_add_alpha_for_any_alpha(n):
+    model = fit_char_ngram(TEXT, n, 0.0, ALPHABET)
+    pair, context = model.counts(HELDOUT)
+    for alpha in [0.01, 1.0]:
+        p = (pair + alpha) / (context + alpha * len(ALPHABET))
+        np.testing.assert_allclose(np.log(p), dataclasses.replace(model, alpha=alpha).log_probs(HELDOUT))
+
+
+def test_with_order_equals_fitting_that_order():
+    full = fit_char_ngram(TEXT, 5, 0.0, ALPHABET)
+    for n in range(1, 6):
+        direct = fit_char_ngram(TEXT, n, 0.0, ALPHABET)
+        for smoothing, alpha in [("add-alpha", 0.0), ("add-alpha", 0.2), ("witten-bell", 0.0)]:
+            a = dataclasses.replace(full.with_order(n), smoothing=smoothing, alpha=alpha)
+            b = dataclasses.replace(direct, smoothing=smoothing, alpha=alpha)
+            np.testing.assert_array_equal(a.log_probs(HELDOUT), b.log_probs(HELDOUT))
+    with pytest.raises(ValueError, match="from 1 to 5"):
+        full.with_order(6)
+
+
+def test_old_argument_name_k_still_works_with_a_warning():
+    with pytest.warns(DeprecationWarning, match="now called alpha"):
+        model = fit_char_ngram(TEXT, 2, k=0.5)
+    assert model.alpha == 0.5
