@@ -408,7 +408,7 @@ def _check_function(spec: FunctionExercise, answer: object, limit: _TimeLimit) -
                                    f"when called with ({shown}). {spec.hint}")
         limit.doing = f"Reading what your function returned for ({shown}) took more than {{seconds}} s"
         if result is None:
-            return Feedback(False, f"Your function returned None for ({shown}): did you forget `return`?")
+            return Feedback(False, f"Your function returned None for ({shown}): did you forget the return statement?")
         if expected.ndim == 0:
             value, problem = _as_number(result)
         else:
@@ -697,5 +697,5 @@ class _TimeLimit:
     def message(self) -> str:
         return (f"{self.doing.format(seconds=f'{self.seconds:g}')}, so lib.check stopped it. "
                 "The test inputs are tiny, so it is probably stuck in a loop that never ends "
-                "(a `while` whose condition never becomes false?).")
+                "(a while loop whose condition never becomes false?).")
 
