@@ -226,9 +226,7 @@ def test_chapter_runs_in_jupyterlab_as_a_learner_meets_it(lab_page, stem):
 
     page.evaluate(RUN_ALL)
     notebook = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook")
-    cells = notebook.locator(":scope > .jp-WindowedPanel-outer .jp-Notebook-cell")
-    if cells.count() != len(facts["nb"].cells):
-        cells = notebook.locator(".jp-Notebook-cell")
+    cells = notebook.locator(".jp-Notebook-cell")
     assert cells.count() == len(facts["nb"].cells), "the page does not show every cell"
 
     # No error output anywhere.
@@ -293,16 +291,17 @@ def test_chapter_runs_in_jupyterlab_as_a_learner_meets_it(lab_page, stem):
     assert exercise is not None, "no exercise cell with a blank to fill in"
     index = facts["nb"].cells.index(exercise)
     cell = cells.nth(index)
+    prompt = cell.locator(".jp-InputPrompt").first.text_content()
     cell.locator(".cm-content").click()
     page.keyboard.press("Control+A")
     page.keyboard.insert_text(wrong_answer_source(exercise.source))  # no auto-closed brackets
     page.keyboard.press("Shift+Enter")
+    # Done when the prompt shows a new execution count and the feedback is there.
     page.wait_for_function(
-        "(cell) => /\\[\\d+\\]/.test(cell.querySelector('.jp-InputPrompt').textContent)"
-        " && cell.querySelector('.jp-OutputArea-output')"
-        " && !cell.querySelector('.jp-InputPrompt').textContent.includes('*')",
-        arg=cell.element_handle())
-    page.wait_for_timeout(300)
+        "([cell, before]) => { const now = cell.querySelector('.jp-InputPrompt').textContent;"
+        " return now !== before && /\\[\\d+\\]/.test(now)"
+        " && cell.querySelector('.jp-OutputArea-output') !== null; }",
+        arg=[cell.element_handle(), prompt])
     feedback = "\n".join(cell.locator(".jp-OutputArea-output").all_text_contents())
     if (cell.locator('[data-mime-type="application/vnd.jupyter.stderr"]').count()
             or "Traceback" in feedback or "Error" in feedback):
