@@ -69,7 +69,8 @@ def lab(tmp_path_factory):
     for page in ["notation.md", "glossary.md"]:  # what the chapters link to
         shutil.copy(REPO_ROOT / page, root / page)
     home = tmp_path_factory.mktemp("jupyter-home")
-    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(home / "config"),
+    # Empty Jupyter folders: no user settings, and no user kernel named python3 shadowing ours.
+    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(home / "config"), JUPYTER_DATA_DIR=str(home / "data"),
                JUPYTERLAB_SETTINGS_DIR=str(home / "settings"),
                JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"),
                JUPYTER_RUNTIME_DIR=str(home / "runtime"))

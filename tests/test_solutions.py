@@ -47,7 +47,9 @@ def with_solutions_inserted(nb):
 
 
 @pytest.mark.parametrize("stem", CHAPTER_STEMS)
-def test_every_solution_passes_its_check(stem):
+def test_every_solution_passes_its_check(stem, tmp_path, monkeypatch):
+    # No user-level kernel named python3 (~/.local/share/jupyter) shadows this environment's.
+    monkeypatch.setenv("JUPYTER_DATA_DIR", str(tmp_path))
     nb = nbformat.read(CHAPTERS / f"{stem}.ipynb", as_version=4)
     solved, pairs = with_solutions_inserted(nb)
     assert pairs, "no exercise found"
