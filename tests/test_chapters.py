@@ -307,3 +307,24 @@ def test_inline_maths_stays_on_one_line(path):
         text = re.sub(r"`[^`]*`", "", text)  # code spans may hold a literal $
         for match in re.finditer(r"\$([^$]*)\$", text):
             assert "\n" not in match.group(1), f"{path.name}: {match.group(0)}"
+
+
+def test_clear_outputs_normalises_a_notebook_saved_elsewhere(tmp_path):
+    """`make clear` strips what a run leaves and writes JupyterLab's metadata; a second run changes nothing."""
+    script = clear_outputs()
+    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3"},
+                                            "language_info": {"name": "python"}, "widgets": {"state": {}}})
+    cell = nbformat.v4.new_code_cell("1 + 1", execution_count=3, metadata={"scrolled": True},
+                                     outputs=[nbformat.v4.new_output("execute_result", {"text/plain": "2"})])
+    nb.cells = [cell, nbformat.v4.new_markdown_cell("Text")]
+    del nb.cells[1]["id"]
+    nb.nbformat_minor = 4
+    path = tmp_path / "saved.ipynb"
+    path.write_text(nbformat.writes(nb, version=nbformat.NO_CONVERT), encoding="utf-8")
+    assert script.clear(path) and not script.clear(path)
+    cleared = nbformat.read(path, as_version=4)
+    assert cleared.cells[0].outputs == [] and cleared.cells[0].execution_count is None
+    assert cleared.cells[0].metadata == {} and "widgets" not in cleared.metadata
+    assert cleared.metadata["kernelspec"]["display_name"] == "Python 3 (ipykernel)"
+    assert cleared.metadata["language_info"]["version"] == ".".join(map(str, sys.version_info[:3]))
+    assert cleared.nbformat_minor == 5 and all("id" in c for c in cleared.cells)
