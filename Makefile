@@ -22,9 +22,12 @@ book: $(VENV)/.installed-book _build/.lib-stamp
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest
 
+# JupyterLab's version comes from requirements-dev.txt (the JupyterLab test uses the same).
+# The server's root is the repository, so the chapters' links to ../notation.md work
+# (--allow-root only where make runs as root, e.g. in a container).
 lab: $(VENV)/.installed-book
-	$(BIN)/pip install --quiet "jupyterlab>=4,<5"
-	$(BIN)/jupyter lab chapters/
+	$(BIN)/pip install --quiet "$$(grep -m1 '^jupyterlab' requirements-dev.txt)"
+	$(BIN)/jupyter lab --LabApp.default_url=/lab/tree/chapters $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python scripts/benchmark.py

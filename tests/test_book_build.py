@@ -48,9 +48,10 @@ def test_chapter_hides_solutions_and_prose_checks(html, stem):
     text = page(html, f"chapters/{stem}")
     exercises = len(re.findall(r"Exercise \d\.\d\.", text))
     assert exercises >= 2
-    assert text.count("tag_hide-cell") == exercises
-    assert text.count("Show the solution") == exercises
-    assert "# Solution" in text  # present, behind a toggle
+    # Each solution is folded in a closed <details> element, never a hide-cell code cell.
+    assert "tag_hide-cell" not in text
+    assert text.count('<details class="solution">') == exercises
+    assert text.count("<summary>Show the solution</summary>") == exercises
     assert "assert " not in re.sub(r"<[^>]+>", "", text)  # remove-cell checks are gone
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
@@ -15,10 +16,11 @@ import pytest
 import yaml
 from nbclient import NotebookClient
 
-from tests.conftest import REPO_ROOT
+from tests.conftest import CHAPTER_STEMS, REPO_ROOT
 
 CONFIG = yaml.safe_load((REPO_ROOT / "_config.yml").read_text())
 REPOSITORY = CONFIG["repository"]["url"]
+SITE = CONFIG["html"]["baseurl"]
 WORKFLOW = REPO_ROOT / ".github" / "workflows" / "book.yml"
 CHECK_JSONSCHEMA = Path(sys.executable).parent / "check-jsonschema"
 
@@ -114,16 +116,72 @@ def test_chapters_run_in_a_fresh_environment_built_from_binders_files(tmp_path, 
 
 
 def test_set_repository_rewrites_every_mention(tmp_path):
-    """A fork runs one script; afterwards config, footer, citation and Colab cells all agree."""
+    """A fork runs one script; afterwards config, footer, citation, Colab cells and site links all agree."""
     copy = tmp_path / "fork"
     shutil.copytree(REPO_ROOT, copy, ignore=shutil.ignore_patterns(".venv", "_build", ".git", "*.pyc"))
-    new = "https://github.com/a-teacher/our-course"
+    new, new_site = "https://github.com/a-teacher/our-course", "https://a-teacher.github.io/our-course/"
     subprocess.run([sys.executable, str(copy / "scripts" / "set_repository.py"), new], check=True,
                    capture_output=True)
     config = yaml.safe_load((copy / "_config.yml").read_text())
-    assert config["repository"]["url"] == new
-    assert REPOSITORY not in (copy / "_config.yml").read_text()
+    assert config["repository"]["url"] == new and config["html"]["baseurl"] == new_site
+    assert REPOSITORY not in (copy / "_config.yml").read_text() and SITE not in (copy / "_config.yml").read_text()
     citation = yaml.safe_load((copy / "CITATION.cff").read_text())
-    assert citation["repository-code"] == new and citation["url"] == "https://a-teacher.github.io/our-course/"
+    assert citation["repository-code"] == new and citation["url"] == new_site
     for path in (copy / "chapters").glob("*.ipynb"):
-        assert f"git+{new}" in path.read_text() and REPOSITORY not in path.read_text()
+        text = path.read_text()
+        assert f"git+{new}" in text and REPOSITORY not in text
+        assert f"({new_site}glossary.html#" in text and SITE not in text, path.name
+        # Nothing else changed: the notebook is still exactly as `make clear` leaves it.
+        assert text == (REPO_ROOT / "chapters" / path.name).read_text().replace(
+            REPOSITORY, new).replace(SITE, new_site)
+    for path in copy.glob("*.md"):
+        assert SITE not in path.read_text(), path.name
+
+
+def load_script(name: str):
+    spec = importlib.util.spec_from_file_location(name, REPO_ROOT / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_a_user_site_is_published_at_the_root():
+    pages_url = load_script("set_repository").github_pages_url
+    assert pages_url("https://github.com/A-Teacher/course") == "https://a-teacher.github.io/course/"
+    assert pages_url("https://github.com/a-teacher/A-Teacher.github.io") == "https://a-teacher.github.io/"
+
+
+def test_built_chapters_link_to_the_glossary_inside_the_book(html):
+    """Links to the published site become local, so the built book works offline and from file://."""
+    glossary_ids = set(re.findall(r'\bid="([^"]+)"', (html / "glossary.html").read_text(encoding="utf-8")))
+    for stem in CHAPTER_STEMS:
+        text = (html / "chapters" / f"{stem}.html").read_text(encoding="utf-8")
+        hrefs = re.findall(r'<a\b[^>]*\bhref="([^"]*)"', text)
+        assert not [h for h in hrefs if h.startswith(SITE)], f"{stem}: a link still leaves for {SITE}"
+        anchors = [h.split("#", 1)[1] for h in hrefs if h.startswith("../glossary.html#")]
+        assert anchors, f"{stem} links to no glossary entry"
+        assert set(anchors) <= glossary_ids, f"{stem}: no such entry on glossary.html: {set(anchors) - glossary_ids}"
+
+
+def build_small_book(tmp_path: Path, link: str) -> subprocess.CompletedProcess:
+    """A two-page Sphinx project using scripts/site_links.py, built with warnings as errors."""
+    source = tmp_path / "src"
+    source.mkdir(parents=True)
+    (source / "conf.py").write_text(
+        f"import sys\nsys.path.insert(0, {str(REPO_ROOT / 'scripts')!r})\n"
+        "extensions = ['site_links']\nhtml_baseurl = 'https://someone.github.io/book/'\n")
+    (source / "index.rst").write_text(f"Home\n====\n\nSee `the entry <{link}>`_.\n\n.. toctree::\n\n   sub/glossary\n")
+    (source / "sub").mkdir()
+    (source / "sub" / "glossary.rst").write_text("Glossary\n========\n\nSurprise\n--------\n\nText.\n")
+    return subprocess.run([sys.executable, "-m", "sphinx", "-W", "-q", "-b", "html", str(source),
+                           str(tmp_path / "out")], capture_output=True, text=True)
+
+
+def test_site_links_makes_published_links_local_and_rejects_dead_ones(tmp_path):
+    built = build_small_book(tmp_path / "good", "https://someone.github.io/book/sub/glossary.html#surprise")
+    assert built.returncode == 0, built.stderr
+    index = (tmp_path / "good" / "out" / "index.html").read_text()
+    assert 'href="sub/glossary.html#surprise"' in index and "someone.github.io/book/sub" not in index
+    for dead in ["sub/glossary.html#no-such-entry", "no-such-page.html"]:
+        built = build_small_book(tmp_path / dead.replace("/", "_"), f"https://someone.github.io/book/{dead}")
+        assert built.returncode != 0 and "published site names no" in built.stderr, built.stderr
