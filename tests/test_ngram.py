@@ -9,7 +9,6 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from lib.corpus import load_pydoc_topics, train_heldout_split
 from lib.ngram import encode, fit_char_ngram
 
 TEXT = "the cat sat on the mat. the dog sat on the log."
@@ -66,15 +65,6 @@ def test_unigram_is_character_frequencies():
     p = model.probabilities("")
     for i, char in enumerate(model.alphabet):
         assert p[i] == pytest.approx(counts[char] / len(TEXT))
-
-
-def test_real_corpus_split_is_deterministic_and_disjoint():
-    topics = load_pydoc_topics()
-    train, heldout = train_heldout_split(topics)
-    assert (train, heldout) == train_heldout_split(topics)
-    assert len(topics) == 79 and 400_000 < len(train) and 30_000 < len(heldout)
-    held_topics = [t for t in topics.values() if t in heldout]
-    assert held_topics and not any(t in train for t in held_topics)
 
 
 def test_bad_input():
