@@ -283,7 +283,32 @@ EXERCISES: dict[str, Exercise] = {
              "computed as np.logaddexp(0, -margin) so huge margins cannot overflow.",
         signature="dpo(pc, pr, rc, rr)",
     ),
+    # Chapter 7: training with -log p.
+    "ch7.temperature": NumberExercise(
+        expected=lambda: entropy(softmax(np.array([2.0, 1.0, 0.0]) / 2.0)),
+        hint="Divide the logits by T first, then softmax, then the entropy -sum p log p (natural log).",
+    ),
+    "ch7.table_gradient": FunctionExercise(
+        reference=lambda W, C: _training().nll_gradient(W, C),
+        cases=(([[0.0, 0.0]], [[3.0, 1.0]]),
+               ([[1.0, -1.0, 0.5], [0.0, 0.0, 0.0]], [[2.0, 0.0, 1.0], [0.0, 0.0, 0.0]]),
+               ([[2.0, 0.0], [0.0, 3.0], [-1.0, 1.0]], [[5.0, 1.0], [0.0, 4.0], [2.0, 2.0]])),
+        hint="Row a gets n_a * softmax(W_a) - C_a, where n_a = C_a.sum(); divide everything by N = C.sum().",
+        signature="table_gradient(W, C)",
+    ),
+    "ch7.ece": NumberExercise(
+        expected=lambda: _training().expected_calibration_error([0.9] * 4 + [0.6] * 2, [1, 0, 1, 1, 1, 0]),
+        hint="Group by bin, take |accuracy - mean confidence| in each, and weight each bin by its share "
+             "of the predictions (4/6 and 2/6), not equally.",
+    ),
 }
+
+
+def _training():
+    """lib.training, imported on first use (it is only needed by chapter 7's checks)."""
+    from lib import training
+
+    return training
 
 #: The logits of chapter 4's walkthrough, for [mat, hat, sat, rug].
 CH4_LOGITS = np.array([3.2, 1.0, -0.5, 2.5])

@@ -1,15 +1,18 @@
 """The problem sets are real Otter-Grader assignments, and the grader grades them correctly.
 
-For every master notebook in assignments/: `otter assign` produces a student notebook (no
-solutions, no hidden tests) and an autograder bundle; then `otter run` grades three
-submissions: the reference solution (full marks), the untouched student notebook (no more
-than the public tests' share), and, for every question in turn, the reference with that one
-answer replaced by a typical mistake (which loses exactly that question's points).
+For every master notebook in assignments/: `scripts/build_assignments.sh` (`otter assign`,
+then a note under every public check) produces a student notebook (no solutions, no hidden
+tests) and an autograder bundle; then `otter run` grades three submissions: the reference
+solution (full marks), the untouched student notebook (no more than the public tests' share),
+and, for every question in turn, the reference with that one answer replaced by a typical
+mistake (which loses exactly that question's points). The student notebook says plainly, under
+every check, that only public tests ran and hidden tests decide the grade.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -70,6 +73,19 @@ WRONG = {
                            "    margin = beta * ((pc - rc) - (pr - rr))\n"
                            "    return float(np.mean(-np.log(1 / (1 + np.exp(margin)))))"),
     },
+    "ps7_training_with_log_p": {
+        "q1": ("one_minus_p_gradient", "def one_minus_p_gradient(z, y):\n    z = np.asarray(z, float)\n"
+                                       "    p = np.exp(z - z.max())\n    p /= p.sum()\n    return p - np.eye(len(z))[y]"),
+        "q2": ("expected_calibration_error",
+               "def expected_calibration_error(confidence, correct, n_bins):\n"
+               "    confidence, correct = np.asarray(confidence, float), np.asarray(correct, float)\n"
+               "    index = np.minimum((confidence * n_bins).astype(int), n_bins - 1)\n"
+               "    gaps = [abs(correct[index == b].mean() - confidence[index == b].mean())\n"
+               "            for b in range(n_bins) if (index == b).any()]\n"
+               "    return float(np.mean(gaps))"),
+        "q3": ("code_length_bits", "def code_length_bits(probs, message):\n    probs = np.asarray(probs, float)\n"
+                                   "    return float(-np.sum(np.log(probs[np.arange(len(message)), message])))"),
+    },
 }
 
 
@@ -78,15 +94,25 @@ def test_every_problem_set_is_covered():
     assert len(MASTERS) == len(list((REPO_ROOT / "chapters").glob("*.ipynb")))
 
 
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    """Every problem set built by `scripts/build_assignments.sh`, as `make assignments` does."""
+    out = tmp_path_factory.mktemp("assignments")
+    env = os.environ | {"ASSIGNMENTS_OUT": str(out),
+                        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    subprocess.run(["bash", str(REPO_ROOT / "scripts" / "build_assignments.sh")], check=True,
+                   capture_output=True, env=env)
+    return out
+
+
 @pytest.fixture(scope="module", params=MASTERS, ids=lambda p: p.stem)
-def assignment(request, tmp_path_factory):
-    """`otter assign` one master notebook into a fresh folder."""
-    master = request.param
-    out = tmp_path_factory.mktemp(master.stem)
-    subprocess.run([OTTER, "assign", "--no-run-tests", str(master), str(out / "dist")],
-                   check=True, capture_output=True, cwd=master.parent)
+def assignment(request, built, tmp_path_factory):
+    """One built problem set: its name, a scratch folder whose `dist` is the build, the bundle."""
+    name = request.param.stem
+    out = tmp_path_factory.mktemp(name)
+    (out / "dist").symlink_to(built / name)
     bundle = next((out / "dist" / "autograder").glob("*.zip"))
-    return master.stem, out, bundle
+    return name, out, bundle
 
 
 def grade(notebook: nbformat.NotebookNode, name: str, bundle: Path, workdir: Path) -> dict[str, float]:
@@ -128,6 +154,22 @@ def test_student_notebook_has_no_solutions_or_hidden_tests(assignment):
             for line in cell.source.splitlines()[1:]:
                 assert line not in student
     assert 'grader.check("q1")' in student
+
+
+def test_student_notebook_says_hidden_tests_decide_the_grade(assignment):
+    """Otter prints "q1 passed!" after the public tests; the note under it says what that means."""
+    name, out, _ = assignment
+    cells = read(out / "dist" / "student" / f"{name}.ipynb").cells
+    checks = [i for i, c in enumerate(cells) if c.cell_type == "code" and "grader.check(" in c.source]
+    assert len(checks) == len(WRONG[name])
+    for i in checks:
+        question = cells[i].source.split('"')[1]
+        note = cells[i + 1]
+        assert note.cell_type == "markdown" and "public-tests-note" in note.metadata["tags"]
+        assert f"{question} passed" in note.source and "public tests" in note.source
+        assert "Hidden tests" in note.source and "decide the grade" in note.source
+    intro = [c for c in cells[:4] if "public-tests-note" in c.metadata.get("tags", [])]
+    assert len(intro) == 1 and "not a grade" in intro[0].source
 
 
 def test_reference_solution_scores_full_marks(assignment):

@@ -78,7 +78,7 @@ def test_binder_installs_only_what_a_learner_needs():
     lines = requirement_lines("requirements.txt")
     assert lines[-1] == "-e ."
     names = [re.split(r"[<>=!~ ]", line)[0].lower() for line in lines[:-1]]
-    assert sorted(names) == ["ipywidgets", "matplotlib", "numpy"]
+    assert sorted(names) == ["constriction", "ipywidgets", "matplotlib", "numpy"]
     for line in lines[:-1]:
         assert "<" in line, f"{line}: give it an upper bound so a new major release cannot break the book"
     assert (REPO_ROOT / "runtime.txt").read_text().strip() == "python-3.11"
@@ -99,8 +99,8 @@ def test_chapters_run_in_a_fresh_environment_built_from_binders_files(tmp_path, 
     pip = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
     subprocess.run([*pip, "-r", "requirements.txt"], cwd=REPO_ROOT, check=True)
     subprocess.run([*pip, "ipykernel"], check=True)  # Binder's base image provides the kernel
-    check = subprocess.run([str(python), "-c", "import lib, scipy"], capture_output=True, text=True)
-    assert "No module named 'scipy'" in check.stderr  # nothing test-only came along
+    check = subprocess.run([str(python), "-c", "import lib, constriction, scipy"], capture_output=True, text=True)
+    assert "No module named 'scipy'" in check.stderr  # the coder came along, nothing test-only did
 
     kernels = tmp_path / "share" / "jupyter" / "kernels" / "binder"
     kernels.mkdir(parents=True)
