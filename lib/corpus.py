@@ -161,6 +161,33 @@ def load_split() -> CorpusSplit:
     )
 
 
+def passage_overlap(text: str, other: str, window: int = WINDOW) -> float:
+    """Share of the ``window``-character passages of ``text`` that also occur in ``other``.
+
+    A passage is any run of ``window`` consecutive characters; ``text`` has
+    ``len(text) - window + 1`` of them, counted with repeats. This is the
+    split's own leak check: 0.0 means no passage of ``text`` appears verbatim
+    in ``other``. Passages are compared through the same 64-bit polynomial
+    hash as :func:`near_duplicate_groups`. A ``text`` shorter than ``window``
+    has no passages, and its overlap is 0.0.
+
+    Examples
+    --------
+    >>> passage_overlap("abcdef", "xxcdefyy", window=3)  # bcd is not in it
+    0.5
+    >>> split = load_split()
+    >>> passage_overlap(split.validation, split.train), passage_overlap(split.test, split.train)
+    (0.0, 0.0)
+    >>> topics = load_pydoc_topics()
+    >>> passage_overlap(topics["function"], topics["compound"]) > 0.99
+    True
+    """
+    mine = _window_hashes(text, window)
+    if len(mine) == 0:
+        return 0.0
+    return float(np.isin(mine, _window_hashes(other, window)).mean())
+
+
 def train_heldout_split(topics: dict[str, str] | None = None, heldout_fraction: float = 0.1,
                         seed: int = 0) -> tuple[str, str]:
     """Deprecated: use :func:`load_split`. Returns ``(train, validation)`` of that split.

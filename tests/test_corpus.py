@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from lib.corpus import (SEPARATOR, WINDOW, load_pydoc_topics, load_split, near_duplicate_groups,
-                        train_heldout_split)
+                        passage_overlap, train_heldout_split)
 
 MAX_LEAK = 0.01  # share of validation or test 60-character windows allowed to occur in training
 
@@ -75,3 +75,15 @@ def test_short_topics_and_the_deprecated_wrapper():
     with pytest.warns(DeprecationWarning, match="load_split"):
         train, heldout = train_heldout_split(load_pydoc_topics())
     assert (train, heldout) == load_split()[:2]
+
+
+@pytest.mark.parametrize("a, b", [("function", "compound"), ("compound", "function"),
+                                  ("assert", "del"), ("assert", "assert")])
+def test_passage_overlap_matches_exact_string_comparison(a, b):
+    topics = load_pydoc_topics()
+    assert passage_overlap(topics[a], topics[b]) == pytest.approx(leak_rate(topics[a], topics[b]))
+
+
+def test_passage_overlap_of_a_text_shorter_than_the_window_is_zero():
+    assert passage_overlap("short", "short", window=10) == 0.0
+    assert passage_overlap("abcab", "zzab", window=2) == pytest.approx(2 / 4)
