@@ -128,6 +128,26 @@ def format_value(control: widgets.ValueWidget, value) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
+def position_labels(control: widgets.ValueWidget, values: Sequence) -> list[str]:
+    """Labels for a control's web positions: as the widget shows them, unless that makes two
+    positions look alike (a log slider with ``readout_format=".3f"`` shows 0.001 and 0.00133
+    both as "0.001"); then with as many significant digits as tell them apart.
+
+    Examples
+    --------
+    >>> position_labels(widgets.FloatLogSlider(readout_format=".3f"), [0.001, 0.00133, 0.5])
+    ['0.001', '0.00133', '0.5']
+    """
+    labels = [format_value(control, v) for v in values]
+    numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+    if numeric and len(set(labels)) < len(set(values)):
+        for digits in range(3, 13):
+            labels = [f"{v:.{digits}g}" for v in values]
+            if len(set(labels)) == len(set(values)):
+                break
+    return labels
+
+
 class Explorer:
     """A figure driven by controls: live in Jupyter and on the website, from one ``draw``.
 
@@ -250,8 +270,15 @@ class Explorer:
 
     def setting_text(self, values: Mapping[str, object]) -> str:
         """A setting in words, e.g. ``p = 0.085, smoothing = 0.10``."""
-        return ", ".join(f"{_label(name, control)} = {format_value(control, values[name])}"
+        return ", ".join(f"{_label(name, control)} = {self._value_label(name, values[name])}"
                          for name, control in self.controls.items())
+
+    def _value_label(self, name: str, value) -> str:
+        control = self.controls[name]
+        positions = self.web_grid()[name]
+        if value in positions:  # the label the website shows for this position
+            return position_labels(control, positions)[positions.index(value)]
+        return format_value(control, value)
 
     def redraw(self) -> None:
         """Draw the figure for the current control values into the live image."""
@@ -440,7 +467,7 @@ def _index(grid: Mapping[str, list], positions: Sequence[int]) -> int:
 
 def _control_html(uid: str, k: int, name: str, control, values: list, start: int) -> str:
     label = html.escape(_label(name, control))
-    shown = [format_value(control, v) for v in values]
+    shown = position_labels(control, values)
     cid = f"{uid}-c{k}"
     if isinstance(control, (widgets.Checkbox, widgets.ToggleButton)) and len(values) == 2:
         checked = " checked" if values[start] else ""
@@ -480,7 +507,11 @@ def _live_html(explorer: Explorer, web: dict) -> str:
     shape = [len(values) for values in grid.values()]
     alt = f"{explorer.alt} Setting: {web['settings'][first]}."
     meta = {"shape": shape, "start": start, "alt": explorer.alt,
-            "readouts": web["readouts"], "settings": web["settings"]}
+            "readouts": web["readouts"], "settings": web["settings"],
+            # Machine-readable, for tests: each control as a widget spec and its positions.
+            "controls": [_control_spec(name, explorer.controls[name], name in explorer.web_values)
+                         for name in grid],
+            "values": [[_jsonable(v) for v in values] for values in grid.values()]}
     frames = {"lines": web["lines"], "frames": web["frames"]}
     return (
         f'<div class="explorer" id="{uid}">'
@@ -496,6 +527,28 @@ def _live_html(explorer: Explorer, web: dict) -> str:
         + f'<script type="application/json" class="explorer-frames">{_script_json(frames)}</script>'
         + "</div>"
     )
+
+
+_SPEC_TRAITS = ("min", "max", "step", "base", "value", "readout_format", "description")
+
+
+def _control_spec(name: str, control, custom: bool) -> dict:
+    """What rebuilds the control: its class and the traits that set its positions."""
+    traits = {t: getattr(control, t) for t in _SPEC_TRAITS if control.has_trait(t)}
+    if isinstance(control, _CHOICE_WIDGETS):
+        traits["options"] = [[str(label), _jsonable(value)] for label, value
+                             in zip(control._options_labels, control._options_values)]
+    return {"name": name, "kind": type(control).__name__, "traits": _jsonable(traits),
+            "web_values": custom}
+
+
+def _jsonable(value):
+    """``value`` if JSON can carry it, else its text."""
+    try:
+        json.dumps(value)
+        return value
+    except (TypeError, ValueError):
+        return str(value)
 
 
 def _script_json(data) -> str:
