@@ -234,9 +234,14 @@ class Explorer:
                 "positions with web_values={name: [...]}")
 
         for control in self.controls.values():
-            # A label beside its control, never alone on the line above it.
+            # A label beside its control, never alone on the line above it (ipywidgets 8 lays
+            # ToggleButtons out as a block: label on one line, buttons on the next).
             if hasattr(control, "style") and "description_width" in control.style.keys:
                 control.style.description_width = "initial"
+            if isinstance(control, widgets.ToggleButtons) and control.layout.display is None:
+                control.layout.display = "flex"
+                control.layout.flex_flow = "row wrap"
+                control.layout.align_items = "center"
         width = round(size[0] * CSS_DPI)
         # Shown at its natural size (never stretched by the VBox), shrunk only on narrow screens.
         self.image = widgets.Image(format="svg+xml", width=str(width), layout=widgets.Layout(

@@ -65,6 +65,8 @@ def test_live_image_is_shown_at_its_natural_size_never_stretched():
 def test_control_labels_sit_beside_their_controls():
     explorer = make_two_control_explorer()
     assert all(c.style.description_width == "initial" for c in explorer.controls.values())
+    toggles = explorer.controls["label"].layout
+    assert (toggles.display, toggles.flex_flow, toggles.align_items) == ("flex", "row wrap", "center")
 
 
 def test_readout_is_shown_under_the_live_figure():
