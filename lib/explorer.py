@@ -1,16 +1,25 @@
-"""Explorers: a figure driven by sliders, live in Jupyter and still useful on the website.
+"""Explorers: a figure driven by controls, live in Jupyter and live on the static website.
 
 A chapter describes its explorer with one drawing function, ``draw(fig, **values)``,
 a few ipywidgets controls, and a handful of *snapshots* (settings of the
-controls worth seeing). :class:`Explorer` then produces two views in one
-output:
+controls worth seeing). :class:`Explorer` then produces, from that one ``draw``:
 
 * in Jupyter, Binder or Colab, the live widget: moving a control redraws the
-  figure through the kernel;
-* on the static website, where no kernel runs, a small-multiples figure of
-  the snapshots side by side, with a caption saying how to get the live
-  version. The book's ``_config.yml`` tells MyST-NB never to render the
-  widget view, so a reader never meets a slider that does nothing.
+  figure through the kernel (an SVG drawn at the size it is shown, so it stays
+  sharp on any screen);
+* on the static website, where no kernel runs, the same controls as HTML form
+  elements and one *frame* per control position, each frame drawn by the same
+  ``draw`` at book-build time; a small script (``_explorer/explorer.js``) swaps
+  frames as a control moves. The frames are drawn only when the book build asks
+  for them (the environment variable :data:`WEB_FRAMES_ENV`, set by
+  ``scripts/book_extras.py``), never in a learner's "Run All".
+* without JavaScript (and in any viewer that runs no script), the snapshots side by
+  side, with alt text and a caption.
+
+The web frames are SVG documents stored once per distinct line (consecutive frames
+share most of their lines), and the book build moves them out of the page into a
+script the page loads on the reader's first touch of a control; see the README
+("Explorers on the website") for the measurements behind these choices.
 """
 
 from __future__ import annotations
@@ -18,20 +27,129 @@ from __future__ import annotations
 import base64
 import html
 import io
+import itertools
+import json
 import math
+import os
 from collections.abc import Callable, Mapping, Sequence
 
 import ipywidgets as widgets
 import matplotlib as mpl
+import numpy as np
 from matplotlib.figure import Figure, SubFigure
 
 from lib.style import RC_PARAMS
 
 DrawFunction = Callable[..., None]
 
+#: Set (to any non-empty value) by the book build: only then are web frames drawn.
+WEB_FRAMES_ENV = "WHY_LOG_P_WEB_FRAMES"
+#: At most this many positions per control on the website (evenly subsampled).
+MAX_POSITIONS = 25
+#: At most this many frames (the product of the controls' positions) per explorer.
+MAX_WEB_FRAMES = 100
+#: CSS pixels per inch: a figure ``size`` inches wide is shown ``96 * size`` pixels wide.
+CSS_DPI = 96
+
+_CHOICE_WIDGETS = (widgets.Dropdown, widgets.ToggleButtons, widgets.RadioButtons,
+                   widgets.Select, widgets.SelectionSlider)
+_SLIDERS = (widgets.FloatSlider, widgets.IntSlider, widgets.FloatLogSlider,
+            widgets.BoundedFloatText, widgets.BoundedIntText)
+
+
+def web_positions(control: widgets.ValueWidget, limit: int = MAX_POSITIONS) -> list:
+    """The values a control can take on the website: its own positions, at most ``limit``.
+
+    Sliders give ``min..max`` by ``step`` (a log slider ``base ** (min..max by step)``),
+    choice widgets their options, a checkbox ``False, True``. More than ``limit``
+    positions are subsampled evenly, keeping both ends and the control's current value.
+
+    Examples
+    --------
+    >>> web_positions(widgets.FloatSlider(value=0.2, min=0, max=0.5, step=0.1))
+    [0.0, 0.1, 0.2, 0.3, 0.4, 0.5]
+    >>> web_positions(widgets.FloatLogSlider(value=0.1, min=-2, max=0, step=1))
+    [0.01, 0.1, 1.0]
+    >>> len(web_positions(widgets.IntSlider(value=20, min=1, max=150)))
+    25
+    >>> web_positions(widgets.ToggleButtons(options=["yes/no", "number"]))
+    ['yes/no', 'number']
+    """
+    if isinstance(control, _CHOICE_WIDGETS):
+        values = list(control._options_values)
+    elif isinstance(control, (widgets.Checkbox, widgets.ToggleButton)):
+        values = [False, True]
+    elif isinstance(control, _SLIDERS):
+        step = getattr(control, "step", None) or 1
+        count = int(round((control.max - control.min) / step)) + 1
+        integer = isinstance(control, (widgets.IntSlider, widgets.BoundedIntText))
+        # Round away float noise (0.30000000000000004) at the step's own precision.
+        digits = max(0, -math.floor(math.log10(step))) + 6 if not integer else 0
+        grid = [round(control.min + i * step, digits) for i in range(count)]
+        if isinstance(control, widgets.FloatLogSlider):
+            values = [float(f"{control.base ** e:.12g}") for e in grid]
+        else:
+            values = [int(v) for v in grid] if integer else [float(v) for v in grid]
+    else:
+        raise ValueError(f"{type(control).__name__} has no positions for the website: "
+                         "pass web_values={name: [...]} to the Explorer")
+    if len(values) <= limit:
+        return values
+    chosen = [int(i) for i in np.round(np.linspace(0, len(values) - 1, limit))]
+    current = _nearest_index(values, control.value)
+    if current not in chosen:  # the figure a reader first sees is a frame too
+        chosen[int(np.argmin([abs(i - current) for i in chosen]))] = current
+    return [values[i] for i in sorted(set(chosen))]
+
+
+def format_value(control: widgets.ValueWidget, value) -> str:
+    """A value as the control's own readout shows it (``readout_format``, option label).
+
+    Examples
+    --------
+    >>> format_value(widgets.FloatLogSlider(readout_format=".3f"), 0.0851138)
+    '0.085'
+    >>> format_value(widgets.Dropdown(options=[("one", 1), ("two", 2)]), 2)
+    'two'
+    """
+    if isinstance(control, _CHOICE_WIDGETS):
+        for label, option in zip(control._options_labels, control._options_values):
+            if option == value:
+                return str(label)
+        return str(value)
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    fmt = getattr(control, "readout_format", None)
+    if fmt:
+        try:
+            return format(value, fmt.replace("~", ""))
+        except (ValueError, TypeError):
+            pass
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def position_labels(control: widgets.ValueWidget, values: Sequence) -> list[str]:
+    """Labels for a control's web positions: as the widget shows them, unless that makes two
+    positions look alike (a log slider with ``readout_format=".3f"`` shows 0.001 and 0.00133
+    both as "0.001"); then with as many significant digits as tell them apart.
+
+    Examples
+    --------
+    >>> position_labels(widgets.FloatLogSlider(readout_format=".3f"), [0.001, 0.00133, 0.5])
+    ['0.001', '0.00133', '0.5']
+    """
+    labels = [format_value(control, v) for v in values]
+    numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+    if numeric and len(set(labels)) < len(set(values)):
+        for digits in range(3, 13):
+            labels = [f"{v:.{digits}g}" for v in values]
+            if len(set(labels)) == len(set(values)):
+                break
+    return labels
+
 
 class Explorer:
-    """A live ipywidgets explorer with a static small-multiples fallback.
+    """A figure driven by controls: live in Jupyter and on the website, from one ``draw``.
 
     Parameters
     ----------
@@ -45,23 +163,35 @@ class Explorer:
     snapshots : sequence of mappings
         Control settings for the static view, e.g. ``[{"p": 0.9}, {"p": 0.1}]``.
     alt : str
-        Alternative text for the static figure, for screen readers.
+        Alternative text for the figure, for screen readers; the live views add
+        the current setting to it.
     caption : str
-        What the static figure shows; the hint about the live version is added.
+        What the static figure shows.
     size : (float, float)
         Width and height in inches of the live figure; each snapshot in the
         static view is drawn a little smaller.
     static_columns : int, default 2
         Snapshots per row in the static view; use 1 for wide, multi-panel figures.
+    readout : callable, optional
+        ``readout(**values) -> str``: the key numbers at a setting, computed with
+        ``lib`` (e.g. ``lambda p: f"−log p = {lib.surprise(p):.2f}"``). Shown as text
+        under the figure and announced to screen readers. Default: the setting.
+    web_values : mapping of str to list, optional
+        The positions a control takes on the website, instead of its own positions
+        subsampled to :data:`MAX_POSITIONS`, e.g. ``{"sigma": [0.2, 0.5, 1, 2, 4]}``.
+    max_web_frames : int, default :data:`MAX_WEB_FRAMES`
+        The most frames (product of the controls' web positions) allowed.
 
     Examples
     --------
     >>> def draw(fig, p):
     ...     fig.subplots().bar(["p"], [p])
-    >>> slider = widgets.FloatSlider(value=0.5, min=0, max=1, description="p")
-    >>> explorer = Explorer(draw, {"p": slider}, [{"p": 0.2}, {"p": 0.8}],
+    >>> slider = widgets.FloatSlider(value=0.5, min=0, max=1, step=0.25, description="p")
+    >>> explorer = Explorer(draw, {"p": slider}, [{"p": 0.25}, {"p": 0.75}],
     ...                     alt="Two bars", caption="A bar of height p.")
-    >>> slider.value = 0.7  # in Jupyter this redraws the figure
+    >>> slider.value = 0.75  # in Jupyter this redraws the figure
+    >>> explorer.web_grid()
+    {'p': [0.0, 0.25, 0.5, 0.75, 1.0]}
     """
 
     def __init__(
@@ -74,12 +204,16 @@ class Explorer:
         caption: str,
         size: tuple[float, float] = (6.4, 3.8),
         static_columns: int = 2,
+        readout: Callable[..., str] | None = None,
+        web_values: Mapping[str, Sequence[object]] | None = None,
+        max_web_frames: int = MAX_WEB_FRAMES,
     ) -> None:
         if not snapshots:
             raise ValueError("snapshots must name at least one setting for the static view")
         unknown = [key for snap in snapshots for key in snap if key not in controls]
+        unknown += [key for key in (web_values or {}) if key not in controls]
         if unknown:
-            raise ValueError(f"snapshot settings {unknown} do not match any control in {list(controls)}")
+            raise ValueError(f"settings {unknown} do not match any control in {list(controls)}")
         self.draw = draw
         self.controls = dict(controls)
         self.snapshots = [dict(snap) for snap in snapshots]
@@ -87,21 +221,90 @@ class Explorer:
         self.caption = caption
         self.size = size
         self.static_columns = static_columns
-        self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
-        self.widget = widgets.VBox([*self.controls.values(), self.image])
+        self.readout = readout
+        self.web_values = {name: list(values) for name, values in (web_values or {}).items()}
+        self.max_web_frames = max_web_frames
+        grid = self.web_grid()  # refuse an explorer too big for the website, in Jupyter too
+        count = math.prod(len(values) for values in grid.values())
+        if count > max_web_frames:
+            sizes = " × ".join(f"{len(v)} {name}" for name, v in grid.items())
+            raise ValueError(
+                f"this explorer needs {count} web frames ({sizes}), more than the budget of "
+                f"{max_web_frames}: use coarser steps or fewer options, or choose the website's "
+                "positions with web_values={name: [...]}")
+
+        for control in self.controls.values():
+            # A label beside its control, never alone on the line above it (ipywidgets 8 lays
+            # ToggleButtons out as a block: label on one line, buttons on the next).
+            if hasattr(control, "style") and "description_width" in control.style.keys:
+                control.style.description_width = "initial"
+            if isinstance(control, widgets.ToggleButtons) and control.layout.display is None:
+                control.layout.display = "flex"
+                control.layout.flex_flow = "row wrap"
+                control.layout.align_items = "center"
+        width = round(size[0] * CSS_DPI)
+        # Shown at its natural size (never stretched by the VBox), shrunk only on narrow screens.
+        self.image = widgets.Image(format="svg+xml", width=str(width), layout=widgets.Layout(
+            max_width="100%", height="auto", align_self="flex-start"))
+        self.readout_label = widgets.HTML(layout=widgets.Layout(margin="0 0 0 4px"))
+        children = [*self.controls.values(), self.image]
+        if readout is not None:
+            children.append(self.readout_label)
+        self.widget = widgets.VBox(children)
         for control in self.controls.values():
             control.observe(self._on_change, names="value")
         self.redraw()
+        self._web = _web_data(self) if os.environ.get(WEB_FRAMES_ENV) else None
 
     def values(self) -> dict[str, object]:
         """The controls' current values, by name."""
         return {name: control.value for name, control in self.controls.items()}
 
+    def frame_svg(self, values: Mapping[str, object]) -> str:
+        """The figure at one setting, as the live widget and the website both show it."""
+        fig = _new_figure(*self.size)
+        self._draw_into(fig, values)
+        # The figure's own size (no tight bbox): every frame the same size, so nothing jumps.
+        return _figure_bytes(fig, "svg", tight=False).decode("utf-8")
+
+    def readout_text(self, values: Mapping[str, object]) -> str:
+        """The readout at a setting: ``readout(**values)``, or the setting itself."""
+        if self.readout is not None:
+            return str(self.readout(**values))
+        return self.setting_text(values)
+
+    def setting_text(self, values: Mapping[str, object]) -> str:
+        """A setting in words, e.g. ``p = 0.085, smoothing = 0.10``."""
+        return ", ".join(f"{_label(name, control)} = {self._value_label(name, values[name])}"
+                         for name, control in self.controls.items())
+
+    def _value_label(self, name: str, value) -> str:
+        control = self.controls[name]
+        positions = self.web_grid()[name]
+        if value in positions:  # the label the website shows for this position
+            return position_labels(control, positions)[positions.index(value)]
+        return format_value(control, value)
+
     def redraw(self) -> None:
         """Draw the figure for the current control values into the live image."""
-        fig = _new_figure(*self.size)
-        self._draw_into(fig, self.values())
-        self.image.value = _figure_bytes(fig, "png")
+        values = self.values()
+        self.image.value = self.frame_svg(values).encode("utf-8")
+        if self.readout is not None:
+            self.readout_label.value = html.escape(self.readout_text(values))
+
+    def web_grid(self) -> dict[str, list]:
+        """Each control's positions on the website (``web_values`` where given)."""
+        return {name: list(self.web_values.get(name) or web_positions(control))
+                for name, control in self.controls.items()}
+
+    def web_settings(self) -> list[dict[str, object]]:
+        """Every setting the website has a frame for, in frame order (last control fastest)."""
+        grid = self.web_grid()
+        return [dict(zip(grid, combo)) for combo in itertools.product(*grid.values())]
+
+    def web_frames(self) -> list[str]:
+        """The website's frames: :meth:`frame_svg` at each of :meth:`web_settings`."""
+        return _render_all(self.frame_svg, self.web_settings())
 
     def static_svg(self) -> str:
         """The snapshots side by side (``static_columns`` per row) as an SVG document."""
@@ -129,9 +332,19 @@ class Explorer:
             "</figure>"
         )
 
+    def web_html(self) -> str:
+        """The website's view: the static figure, plus (in the book build) the live explorer.
+
+        The live part is hidden until the page's script shows it, so a reader without
+        JavaScript sees the static figure only.
+        """
+        if self._web is None:
+            return self.static_html()
+        return _live_html(self, self._web) + "\n"
+
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, str]:
         bundle = dict(self.widget._repr_mimebundle_())
-        bundle["text/html"] = self.static_html()
+        bundle["text/html"] = self.web_html()
         return bundle
 
     def _on_change(self, change: dict) -> None:
@@ -142,15 +355,214 @@ class Explorer:
             self.draw(fig, **values)
 
 
+def _label(name: str, control: widgets.ValueWidget) -> str:
+    return (getattr(control, "description", "") or name).rstrip(":")
+
+
+def _nearest_index(values: list, value) -> int:
+    try:
+        return int(np.argmin([abs(float(v) - float(value)) for v in values]))
+    except (TypeError, ValueError):
+        return values.index(value) if value in values else 0
+
+
 def _new_figure(width: float, height: float) -> Figure:
     """A figure outside pyplot, so redrawing never adds stray outputs to a notebook."""
     with mpl.rc_context(RC_PARAMS):
         return Figure(figsize=(width, height), layout="constrained")
 
 
-def _figure_bytes(fig, fmt: str) -> bytes:
+def _figure_bytes(fig, fmt: str, tight: bool = True) -> bytes:
     buffer = io.BytesIO()
     metadata = {"Date": None} if fmt == "svg" else {"Software": None}
-    with mpl.rc_context(RC_PARAMS):
+    with mpl.rc_context({**RC_PARAMS, "savefig.bbox": "tight" if tight else "standard"}):
         fig.savefig(buffer, format=fmt, metadata=metadata)
     return buffer.getvalue()
+
+
+def _render_all(render: Callable[[Mapping[str, object]], str], settings: list[dict]) -> list[str]:
+    """``render`` at every setting, on two processes where the system can fork.
+
+    The children are forks of this kernel, so ``draw`` and everything it uses are
+    simply there: nothing is pickled but the finished SVG text.
+    """
+    workers = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1, 4)
+    if workers < 2 or len(settings) < 8 or not hasattr(os, "fork"):
+        return [render(s) for s in settings]
+    import multiprocessing
+
+    import warnings
+
+    context = multiprocessing.get_context("fork")
+    global _RENDER
+    _RENDER = (render, settings)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # "multi-threaded, use of fork()"
+            with context.Pool(workers, initializer=_quiet_child) as pool:
+                return pool.map(_render_index, range(len(settings)), chunksize=4)
+    finally:
+        _RENDER = None
+
+
+_RENDER: tuple | None = None
+
+
+def _quiet_child() -> None:
+    """In a forked worker, never write to the kernel's streams (their threads are not there)."""
+    import sys
+
+    sys.stdout = sys.stderr = open(os.devnull, "w")
+
+
+def _render_index(index: int) -> str:
+    render, settings = _RENDER
+    return render(settings[index])
+
+
+def _compact(svgs: list[str]) -> dict:
+    """Frames stored once per distinct line: ``lines`` plus, per frame, runs of line numbers.
+
+    A frame is ``[start, length, start, length, ...]``: its lines are
+    ``lines[start:start + length]`` for each run, joined by newlines.
+    """
+    numbers: dict[str, int] = {}
+    frames = []
+    for svg in svgs:
+        runs: list[int] = []
+        for line in svg.split("\n"):
+            number = numbers.setdefault(line, len(numbers))
+            if runs and runs[-2] + runs[-1] == number:
+                runs[-1] += 1
+            else:
+                runs += [number, 1]
+        frames.append(runs)
+    return {"lines": list(numbers), "frames": frames}
+
+
+def expand(compact: Mapping) -> list[str]:
+    """The frames back from :func:`_compact` (what the page's script does)."""
+    lines = compact["lines"]
+    return ["\n".join(line for start, length in zip(runs[::2], runs[1::2])
+                      for line in lines[start:start + length])
+            for runs in compact["frames"]]
+
+
+def _web_data(explorer: Explorer) -> dict:
+    grid = explorer.web_grid()
+    settings = explorer.web_settings()
+    current = explorer.values()
+    start = [_nearest_index(values, current[name]) for name, values in grid.items()]
+    return {
+        "grid": grid,
+        "start": start,
+        "readouts": [explorer.readout_text(s) for s in settings],
+        "settings": [explorer.setting_text(s) for s in settings],
+        **_compact(explorer.web_frames()),
+    }
+
+
+def _index(grid: Mapping[str, list], positions: Sequence[int]) -> int:
+    """The frame number of a setting given each control's position (last control fastest)."""
+    index = 0
+    for values, position in zip(grid.values(), positions):
+        index = index * len(values) + position
+    return index
+
+
+def _control_html(uid: str, k: int, name: str, control, values: list, start: int) -> str:
+    label = html.escape(_label(name, control))
+    shown = position_labels(control, values)
+    cid = f"{uid}-c{k}"
+    if isinstance(control, (widgets.Checkbox, widgets.ToggleButton)) and len(values) == 2:
+        checked = " checked" if values[start] else ""
+        return (f'<div class="explorer-control explorer-checkbox" data-control="{k}">'
+                f'<input type="checkbox" id="{cid}"{checked}>'
+                f'<label for="{cid}">{label}</label></div>')
+    if isinstance(control, (widgets.ToggleButtons, widgets.RadioButtons)):
+        options = "".join(
+            f'<label class="explorer-option"><input type="radio" name="{cid}" value="{i}"'
+            f'{" checked" if i == start else ""}><span>{html.escape(text)}</span></label>'
+            for i, text in enumerate(shown))
+        return (f'<fieldset class="explorer-control explorer-radios" data-control="{k}">'
+                f"<legend>{label}</legend>{options}</fieldset>")
+    if isinstance(control, (widgets.Dropdown, widgets.Select)):
+        options = "".join(f'<option value="{i}"{" selected" if i == start else ""}>'
+                          f"{html.escape(text)}</option>" for i, text in enumerate(shown))
+        return (f'<div class="explorer-control explorer-select" data-control="{k}">'
+                f'<label for="{cid}">{label}</label><select id="{cid}">{options}</select></div>')
+    # Sliders (and anything else): a range over the positions, its value shown beside it.
+    labels = html.escape(json.dumps(shown, ensure_ascii=False))
+    return (f'<div class="explorer-control explorer-range" data-control="{k}">'
+            f'<label for="{cid}">{label}</label>'
+            f'<input type="range" id="{cid}" min="0" max="{len(values) - 1}" step="1" '
+            f'value="{start}" aria-valuetext="{html.escape(shown[start])}" data-labels="{labels}">'
+            f'<output for="{cid}" aria-hidden="true">{html.escape(shown[start])}</output></div>')
+
+
+def _live_html(explorer: Explorer, web: dict) -> str:
+    grid, start = web["grid"], web["start"]
+    # Ids unique on a page with several explorers, and the same on every build.
+    uid = "explorer-" + format(abs(hash_text(explorer.alt + explorer.caption)) % 10**8, "08d")
+    first = _index(grid, start)
+    svg = expand({"lines": web["lines"], "frames": [web["frames"][first]]})[0]
+    svg64 = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    controls = "".join(_control_html(uid, k, name, explorer.controls[name], values, start[k])
+                       for k, (name, values) in enumerate(grid.items()))
+    shape = [len(values) for values in grid.values()]
+    alt = f"{explorer.alt} Setting: {web['settings'][first]}."
+    meta = {"shape": shape, "start": start, "alt": explorer.alt,
+            "readouts": web["readouts"], "settings": web["settings"],
+            # Machine-readable, for tests: each control as a widget spec and its positions.
+            "controls": [_control_spec(name, explorer.controls[name], name in explorer.web_values)
+                         for name in grid],
+            "values": [[_jsonable(v) for v in values] for values in grid.values()]}
+    frames = {"lines": web["lines"], "frames": web["frames"]}
+    return (
+        f'<div class="explorer" id="{uid}">'
+        f'<div class="explorer-live" hidden>'
+        f'<form class="explorer-controls" aria-label="Explorer controls">{controls}</form>'
+        f'<figure class="explorer-frame">'
+        f'<img src="data:image/svg+xml;base64,{svg64}" alt="{html.escape(alt)}" '
+        f'width="{round(explorer.size[0] * CSS_DPI)}" height="{round(explorer.size[1] * CSS_DPI)}">'
+        f'<figcaption><p class="explorer-readout" aria-live="polite">'
+        f"{html.escape(web['readouts'][first])}</p></figcaption></figure></div>"
+        + explorer.static_html()
+        + f'<script type="application/json" class="explorer-meta">{_script_json(meta)}</script>'
+        + f'<script type="application/json" class="explorer-frames">{_script_json(frames)}</script>'
+        + "</div>"
+    )
+
+
+_SPEC_TRAITS = ("min", "max", "step", "base", "value", "readout_format", "description")
+
+
+def _control_spec(name: str, control, custom: bool) -> dict:
+    """What rebuilds the control: its class and the traits that set its positions."""
+    traits = {t: getattr(control, t) for t in _SPEC_TRAITS if control.has_trait(t)}
+    if isinstance(control, _CHOICE_WIDGETS):
+        traits["options"] = [[str(label), _jsonable(value)] for label, value
+                             in zip(control._options_labels, control._options_values)]
+    return {"name": name, "kind": type(control).__name__, "traits": _jsonable(traits),
+            "web_values": custom}
+
+
+def _jsonable(value):
+    """``value`` if JSON can carry it, else its text."""
+    try:
+        json.dumps(value)
+        return value
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def _script_json(data) -> str:
+    """JSON safe inside an HTML script element (no ``</script>`` can close it early)."""
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
+
+
+def hash_text(text: str) -> int:
+    """A hash that is the same in every process (``hash()`` of a str is salted)."""
+    import zlib
+
+    return zlib.crc32(text.encode("utf-8"))

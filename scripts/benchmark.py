@@ -4,28 +4,41 @@
     python scripts/benchmark.py --skip-tests # without the test-suite run
 
 Measured:
-* cold build: the whole book from an empty output folder (every notebook executed);
+* cold build: the whole book from an empty output folder (every notebook executed, every
+  explorer's web frames drawn);
+* page weight of each chapter in that build: the initial download (budget 1.5 MB) and the
+  explorers' frames, fetched on a reader's first touch of a control (as stored, and gzipped);
+* explorer response in headless Chromium (``/usr/bin/chromium``): for every control position
+  of every explorer, the time from the input event to the new frame decoded (median and
+  worst per chapter; target 50 ms), and the first touch (frames loaded, then shown);
 * cached rebuild: the same build again, with nothing changed;
 * test run: ``python -m pytest -q`` (the README's test command, minus installing);
 * each chapter notebook executed in a fresh kernel, kernel start included: what a
-  Binder user waits for after "Run all". Median of ``--repeat`` runs;
+  Binder user waits for after "Run all". Median of ``--repeat`` runs; and once more with
+  ``WHY_LOG_P_WEB_FRAMES`` set, as the book build runs it, to show the web-only work a
+  learner's Run All does not pay;
 * ``lib.cross_entropy_from_logits`` on a GPT-2-sized batch, logits of shape
   (4096, 50257) in float32 and float64, against ``torch.nn.functional.cross_entropy``
   on the CPU on the same arrays (best of ``--repeat``), with lib's peak extra memory.
 
-Targets (2-core machine): cold build < 60 s, each notebook < 5 s, the loss within
+Targets (2-core machine): cold build < 60 s, each notebook < 5 s, a control move < 50 ms,
+each chapter page's initial download < 1.5 MB, the loss within
 1.5x of torch's time using at most one (N, V) temporary of extra memory.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
+import http.server
 import json
+import os
 import platform
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import tracemalloc
 from pathlib import Path
@@ -39,6 +52,8 @@ COLD_BUILD_TARGET_S = 60.0
 NOTEBOOK_TARGET_S = 5.0
 LOSS_SHAPE = (4096, 50257)  # a batch of 4096 positions over GPT-2's vocabulary
 LOSS_RATIO_TARGET = 1.5
+MOVE_TARGET_MS = 50.0
+CHROMIUM = "/usr/bin/chromium"
 
 
 def timed(command: list[str]) -> float:
@@ -51,19 +66,122 @@ def timed(command: list[str]) -> float:
     return elapsed
 
 
-def build_times() -> tuple[float, float]:
+def build_rows(with_browser: bool) -> list[tuple[str, float, str]]:
+    """Cold build, page weights and explorer response on that build, then the cached rebuild."""
     with tempfile.TemporaryDirectory() as out:
         command = [str(BIN / "jupyter-book"), "build", ".", "--path-output", out, "-W", "-n", "--keep-going"]
-        return timed(command), timed(command)
+        cold = timed(command)
+        rows = [("cold build (whole book, explorer frames included)", cold, verdict(cold, COLD_BUILD_TARGET_S))]
+        html = Path(out) / "_build" / "html"
+        rows += weight_rows(html)
+        if with_browser:
+            rows += response_rows(html)
+        cached = timed(command)
+        rows.append(("cached rebuild (nothing changed)", cached, ""))
+    return rows
 
 
-def notebook_time(path: Path) -> float:
+def weight_rows(html: Path) -> list[tuple[str, float, str]]:
+    sys.path.insert(0, str(REPO_ROOT / "scripts"))
+    from page_weight import BUDGET_BYTES, page_weights
+
+    rows = []
+    for name, html_bytes, images, lazy, lazy_gzip in page_weights(html)[0]:
+        if name.startswith("chapters/"):
+            initial = html_bytes + images
+            rows.append((f"page {name}: initial kB", initial / 1e3,
+                         "ok" if initial <= BUDGET_BYTES else f"OVER {BUDGET_BYTES / 1e3:g} kB"))
+            rows.append((f"page {name}: explorer frames kB, lazy (gzip {lazy_gzip / 1e3:.0f})",
+                         lazy / 1e3, ""))
+    return rows
+
+
+MEASURE_MOVES = """async () => {
+    const results = [];
+    for (const root of document.querySelectorAll('div.explorer')) {
+        const img = root.querySelector('.explorer-frame img');
+        const controls = [...root.querySelectorAll('[data-control]')];
+        // The first move injects the frames script (first touch); the others only swap frames.
+        const moves = [];
+        let first = null;
+        for (const control of controls) {
+            const inputs = [...control.querySelectorAll('input, select')];
+            const range = control.querySelector('input[type=range]');
+            const select = control.querySelector('select');
+            const count = range ? Number(range.max) + 1 : select ? select.options.length
+                        : inputs[0].type === 'checkbox' ? 2 : inputs.length;
+            for (let k = 0; k < count; k++) {
+                const before = img.src;
+                const start = performance.now();
+                if (range) { range.value = String(k); range.dispatchEvent(new Event('input', {bubbles: true})); }
+                else if (select) { select.value = String(k); select.dispatchEvent(new Event('change', {bubbles: true})); }
+                else if (inputs[0].type === 'checkbox') { inputs[0].checked = k === 1; inputs[0].dispatchEvent(new Event('change', {bubbles: true})); }
+                else { inputs[k].checked = true; inputs[k].dispatchEvent(new Event('change', {bubbles: true})); }
+                while (img.src === before) {  // frames still loading (first touch only)
+                    await new Promise(r => setTimeout(r, 1));
+                    if (performance.now() - start > 5000) break;
+                }
+                if (img.src === before) continue;
+                await img.decode();
+                const ms = performance.now() - start;
+                if (first === null) first = ms; else moves.push(ms);
+            }
+        }
+        results.push({first: first, moves: moves});
+    }
+    return results;
+}"""
+
+
+def response_rows(html: Path) -> list[tuple[str, float, str]]:
+    """Every control position of every explorer, in headless Chromium, no network."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        return [("explorer response: playwright missing, skipped", 0.0, "")]
+    if not Path(CHROMIUM).exists():
+        return [("explorer response: chromium missing, skipped", 0.0, "")]
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(
+        type("Quiet", (http.server.SimpleHTTPRequestHandler,), {"log_message": lambda *a: None}),
+        directory=str(html)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    rows = []
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+            for path in sorted((REPO_ROOT / "chapters").glob("*.ipynb")):
+                page = browser.new_page()
+                page.route("**/*", lambda route: route.continue_() if "127.0.0.1" in route.request.url
+                           else route.abort())
+                page.goto(f"http://127.0.0.1:{server.server_address[1]}/chapters/{path.stem}.html",
+                          wait_until="networkidle")
+                results = page.evaluate(MEASURE_MOVES)
+                page.close()
+                moves = sorted(ms for r in results for ms in r["moves"])
+                if not moves:
+                    continue
+                worst = moves[-1]
+                rows.append((f"explorer move {path.stem}: median ms ({len(moves)} moves)",
+                             statistics.median(moves), verdict(statistics.median(moves), MOVE_TARGET_MS, " ms")))
+                rows.append((f"explorer move {path.stem}: worst ms", worst, verdict(worst, MOVE_TARGET_MS, " ms")))
+                rows.append((f"explorer first touch {path.stem}: ms (frames loaded, then shown)",
+                             max(r["first"] or 0 for r in results), ""))
+            browser.close()
+    finally:
+        server.shutdown()
+    return rows
+
+
+def notebook_time(path: Path, web_frames: bool = False) -> float:
     nb = nbformat.read(path, as_version=4)
+    env = {k: v for k, v in os.environ.items() if k != "WHY_LOG_P_WEB_FRAMES"}
+    if web_frames:
+        env["WHY_LOG_P_WEB_FRAMES"] = "1"
     client = NotebookClient(nb, timeout=300, kernel_name="python3",
                             extra_arguments=["--IPKernelApp.log_level=ERROR"],
                             resources={"metadata": {"path": str(path.parent)}})
     start = time.perf_counter()
-    client.execute()
+    client.execute(env=env)
     return time.perf_counter() - start
 
 
@@ -119,19 +237,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--skip-tests", action="store_true", help="do not time the test suite")
     parser.add_argument("--skip-loss", action="store_true", help="do not time the loss against torch")
+    parser.add_argument("--skip-browser", action="store_true", help="do not time explorers in Chromium")
     parser.add_argument("--repeat", type=int, default=3, help="runs per notebook (median) and per loss (best)")
     parser.add_argument("--json", type=Path, help="also write the results to this JSON file")
     args = parser.parse_args()
 
     rows: list[tuple[str, float, str]] = []
-    cold, cached = build_times()
-    rows.append(("cold build (whole book)", cold, verdict(cold, COLD_BUILD_TARGET_S)))
-    rows.append(("cached rebuild (nothing changed)", cached, ""))
+    rows += build_rows(with_browser=not args.skip_browser)
     if not args.skip_tests:
         rows.append(("test run (python -m pytest -q)", timed([sys.executable, "-m", "pytest", "-q"]), ""))
     for path in sorted((REPO_ROOT / "chapters").glob("*.ipynb")):
         seconds = statistics.median(notebook_time(path) for _ in range(args.repeat))
-        rows.append((f"notebook {path.name}", seconds, verdict(seconds, NOTEBOOK_TARGET_S)))
+        rows.append((f"notebook {path.name} (Run All)", seconds, verdict(seconds, NOTEBOOK_TARGET_S)))
+        web = notebook_time(path, web_frames=True)
+        rows.append((f"notebook {path.name} with web frames (book build only)", web, ""))
     if not args.skip_loss:
         rows.extend(loss_rows(args.repeat))
 
@@ -142,7 +261,7 @@ def main() -> None:
     print(f"|{'-' * (width + 2)}|--------:|--------|")
     for name, seconds, note in rows:
         print(f"| {name:<{width}} | {seconds:7.2f} | {note:<6} |")
-    print("\nValues are seconds, except where the row says MB.")
+    print("\nValues are seconds, except where the row says MB, kB or ms.")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps([{"what": n, "seconds": s, "verdict": v} for n, s, v in rows], indent=2))

@@ -11,14 +11,36 @@
    twice, and a second ``const THEBE_JS_URL`` is a SyntaxError), and the colour mode has a
    valid default ("auto", following the reader's system), where the theme otherwise logs
    "Got invalid theme mode".
+4. Explorers move on the page (see lib/explorer.py). Before any notebook runs, this sets
+   ``WHY_LOG_P_WEB_FRAMES`` (kernels inherit it), so each ``Explorer`` draws one frame per
+   control position: only in the book build, never in a learner's Run All or under nbval.
+   Each page's frames are then moved out of the HTML into ``_explorer/frames/<page>-<n>.js``,
+   which the page injects with a <script> element on the reader's first touch of a control
+   (works from file:// too); pages with an explorer load ``_static/explorer/explorer.js``,
+   copied here from ``_explorer/`` (not an html_static_path folder: Jupyter Book 1 would load
+   every .js there on every page). The executed notebooks offered for download keep the
+   static figure and drop the frames.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import re
 import shutil
 from pathlib import Path
 
+import nbformat
+
+from lib.explorer import WEB_FRAMES_ENV
+
 EXECUTED_DIR = "_executed"
+REPO_ROOT = Path(__file__).resolve().parent.parent
+EXPLORER_SCRIPT = REPO_ROOT / "_explorer" / "explorer.js"
+EXPLORER_STATIC = "explorer/explorer.js"  # under the output's _static/
+FRAMES_DIR = "_explorer/frames"
+EXPLORER_OPEN = re.compile(r'<div class="explorer" id="([\w-]+)">')
+FRAMES_SCRIPT = re.compile(r'<script type="application/json" class="explorer-frames">(.*?)</script>', re.S)
 
 
 def add_download_entry(app, pagename, templatename, context, doctree) -> None:
@@ -46,6 +68,56 @@ def copy_executed_notebooks(app, exception) -> None:
         target = Path(app.outdir) / EXECUTED_DIR / notebook.relative_to(source)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(notebook, target)
+        strip_frames(target)
+
+
+def strip_frames(path: Path) -> None:
+    """Drop explorers' web frames from an executed notebook: Jupyter redraws them live."""
+    nb = nbformat.read(path, as_version=4)
+    changed = False
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            text = output.get("data", {}).get("text/html")
+            if isinstance(text, str) and "explorer-frames" in text:
+                output["data"]["text/html"] = FRAMES_SCRIPT.sub("", text)
+                changed = True
+    if changed:
+        nbformat.write(nb, path)
+
+
+def live_explorers(app, pagename, templatename, context, doctree) -> None:
+    """Move each explorer's frames into a script file, and give the page the explorer script."""
+    body = context.get("body") or ""
+    if 'class="explorer-frames"' not in body:
+        return
+    out = Path(app.outdir) / FRAMES_DIR
+    out.mkdir(parents=True, exist_ok=True)
+    pieces, position = [], 0
+    for number, opening in enumerate(EXPLORER_OPEN.finditer(body), start=1):
+        frames = FRAMES_SCRIPT.search(body, opening.end())
+        if frames is None:
+            continue
+        name = f"{pagename.replace('/', '-')}-{number}.js"
+        data = json.loads(frames.group(1))  # "<" was escaped for the page; not needed in a .js
+        explorer_id = opening.group(1)
+        (out / name).write_text(
+            f"window.whyLogPExplorer.register({json.dumps(explorer_id)}, "
+            f"{json.dumps(data, ensure_ascii=False, separators=(',', ':'))});\n", encoding="utf-8")
+        url = context["pathto"](f"{FRAMES_DIR}/{name}", 1)
+        pieces += [body[position:opening.start()],
+                   f'<div class="explorer" id="{explorer_id}" data-frames="{url}">',
+                   body[opening.end():frames.start()]]
+        position = frames.end()
+    context["body"] = "".join(pieces) + body[position:]
+    app.add_js_file(EXPLORER_STATIC, loading_method="defer")
+
+
+def copy_explorer_script(app, exception) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    target = Path(app.outdir) / "_static" / EXPLORER_STATIC
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(EXPLORER_SCRIPT, target)
 
 
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
@@ -69,6 +141,10 @@ def tidy_scripts(app, pagename, templatename, context, doctree) -> None:
 
 
 def setup(app):
+    # Before any notebook executes: kernels started by this build draw the explorers' frames.
+    os.environ[WEB_FRAMES_ENV] = "1"
+    app.connect("html-page-context", live_explorers, priority=550)
+    app.connect("build-finished", copy_explorer_script)
     # After sphinx-book-theme (priority 501) has built the download menu.
     app.connect("html-page-context", add_download_entry, priority=502)
     app.connect("build-finished", copy_executed_notebooks)

@@ -35,12 +35,41 @@ def test_every_toc_page_is_built(html):
 
 
 @pytest.mark.parametrize("stem", CHAPTER_STEMS)
-def test_chapter_shows_its_static_explorer_not_a_dead_widget(html, stem):
+def test_chapter_explorers_are_live_without_widget_javascript(html, stem):
+    """Each explorer: the snapshots for readers without JavaScript, the controls hidden until the
+    page's script shows them, and its frames moved out of the page into a lazily loaded script."""
+    import json
+    import math
+
+    from lib.explorer import expand
+
     text = page(html, f"chapters/{stem}")
-    assert text.count('class="explorer-static"') == 1
+    explorers = re.findall(r'<div class="explorer" id="([\w-]+)" data-frames="([^"]+)">', text)
+    assert explorers, "no live explorer on the page"
+    assert text.count('class="explorer-static"') == len(explorers)
+    assert text.count('<div class="explorer-live" hidden>') == len(explorers)
     assert "widget-view+json" not in text and "widget-state+json" not in text
     assert "jupyter-widgets/html-manager" not in text and "require.min.js" not in text
+    assert 'class="explorer-frames"' not in text, "frames left inline in the page"
     assert re.search(r'<img src="data:image/svg\+xml;base64,[^"]+" alt="[^"]{40,}"', text)
+    assert text.count("_static/explorer/explorer.js") == 1 and (html / "_static/explorer/explorer.js").exists()
+    metas = re.findall(r'<script type="application/json" class="explorer-meta">(.*?)</script>', text, re.S)
+    for (explorer_id, src), meta in zip(explorers, metas):
+        script = ((html / f"chapters/{stem}.html").parent / src).read_text(encoding="utf-8")
+        prefix = f'window.whyLogPExplorer.register("{explorer_id}", '
+        assert script.startswith(prefix) and script.endswith(");\n")
+        frames = expand(json.loads(script[len(prefix):-3]))
+        shape = json.loads(meta)["shape"]
+        assert len(frames) == len(json.loads(meta)["readouts"]) == math.prod(shape)
+        assert len(set(frames)) > 1 and all(f.startswith("<?xml") and f.rstrip().endswith("</svg>") for f in frames)
+    # The executed notebook offered for download keeps the static figure, not the frames.
+    executed = (html / "_executed" / "chapters" / f"{stem}.ipynb").read_text(encoding="utf-8")
+    assert "explorer-frames" not in executed and "explorer-static" in executed
+
+
+def test_only_pages_with_an_explorer_load_its_script(html):
+    for name in ["intro", "glossary", "notation"]:
+        assert "explorer.js" not in page(html, name)
 
 
 @pytest.mark.parametrize("stem", CHAPTER_STEMS)
@@ -93,7 +122,9 @@ def test_every_chapter_page_is_under_the_weight_budget(html):
     page_weight = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(page_weight)
     rows, shared = page_weight.page_weights(html)
-    assert {name for name, _, _ in rows} >= {f"chapters/{s}" for s in CHAPTER_STEMS}
-    for name, html_bytes, image_bytes in rows:
+    assert {row[0] for row in rows} >= {f"chapters/{s}" for s in CHAPTER_STEMS}
+    for name, html_bytes, image_bytes, lazy_bytes, lazy_gzip in rows:
         assert html_bytes + image_bytes <= page_weight.BUDGET_BYTES, name
+        assert (lazy_bytes > 0) == name.startswith("chapters/"), name  # frames counted apart
+        assert lazy_gzip <= lazy_bytes
     assert shared > 0

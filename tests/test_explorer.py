@@ -1,47 +1,183 @@
-"""The explorer is live in a kernel and carries a static rendering for the website."""
+"""The explorer: live in a kernel, live on the website from the same ``draw``, static without JS."""
 
 from __future__ import annotations
 
 import base64
+import html
+import json
 import re
 
 import ipywidgets as widgets
 import pytest
 
-from lib.explorer import Explorer
+from lib import explorer as explorer_module
+from lib.explorer import MAX_POSITIONS, WEB_FRAMES_ENV, Explorer, expand, format_value, web_positions
 
 
 def draw_bar(fig, p, label="p"):
     ax = fig.subplots()
     ax.bar([label], [p])
     ax.set_ylim(0, 1)
+    ax.set_title(f"{label} = {p:.2f}")
 
 
-def make_explorer():
-    slider = widgets.FloatSlider(value=0.5, min=0, max=1, description="p")
+def make_explorer(**options):
+    slider = widgets.FloatSlider(value=0.5, min=0, max=1, step=0.1, description="p")
     return slider, Explorer(draw_bar, {"p": slider}, [{"p": 0.2}, {"p": 0.9}, {"p": 0.4}],
-                            alt="Three bars", caption="Bars of height p.")
+                            alt="Three bars", caption="Bars of height p.", **options)
+
+
+def make_two_control_explorer(**options):
+    controls = {"p": widgets.FloatSlider(value=0.3, min=0, max=1, step=0.1, description="p"),
+                "label": widgets.ToggleButtons(options=["mat", "rug"], description="word")}
+    return Explorer(draw_bar, controls, [{"p": 0.2, "label": "rug"}], alt="A bar",
+                    caption="One bar.", **options)
+
+
+@pytest.fixture
+def book_build(monkeypatch):
+    """What the book build does: ask explorers for their web frames."""
+    monkeypatch.setenv(WEB_FRAMES_ENV, "1")
 
 
 def test_moving_the_slider_redraws_the_live_figure():
     slider, explorer = make_explorer()
-    before = explorer.image.value
-    assert before[:4] == b"\x89PNG"
+    before = bytes(explorer.image.value)
+    assert explorer.image.format == "svg+xml" and before.startswith(b"<?xml")
     slider.value = 0.8
-    assert explorer.image.value != before
+    assert bytes(explorer.image.value) != before
     slider.value = 0.5
-    assert explorer.image.value == before  # deterministic drawing
+    assert bytes(explorer.image.value) == before  # deterministic drawing
+
+
+def test_live_image_is_shown_at_its_natural_size_never_stretched():
+    _, explorer = make_explorer(size=(6.4, 3.8))
+    svg = bytes(explorer.image.value).decode()
+    width_pt = float(re.search(r'width="([\d.]+)pt"', svg).group(1))
+    # 72 pt per inch in the SVG, 96 CSS px per inch: shown at exactly its natural width.
+    assert explorer.image.width == str(round(width_pt / 72 * 96)) == "614"
+    layout = explorer.image.layout
+    assert layout.max_width == "100%" and layout.height == "auto" and layout.align_self == "flex-start"
+    # Every frame the same size, so the figure does not jump as a control moves.
+    assert all(f'width="{width_pt:g}pt"' in explorer.frame_svg({"p": p}) for p in (0.0, 1.0))
+
+
+def test_control_labels_sit_beside_their_controls():
+    explorer = make_two_control_explorer()
+    assert all(c.style.description_width == "initial" for c in explorer.controls.values())
+    toggles = explorer.controls["label"].layout
+    assert (toggles.display, toggles.flex_flow, toggles.align_items) == ("flex", "row wrap", "center")
+
+
+def test_readout_is_shown_under_the_live_figure():
+    slider, explorer = make_explorer(readout=lambda p: f"twice p = {2 * p:.2f}")
+    assert explorer.readout_label in explorer.widget.children
+    slider.value = 0.3
+    assert explorer.readout_label.value == "twice p = 0.60"
+
+
+def test_outside_the_book_build_no_web_frames_are_drawn(monkeypatch):
+    monkeypatch.delenv(WEB_FRAMES_ENV, raising=False)
+    calls = []
+    slider = widgets.FloatSlider(value=0.5, min=0, max=1, step=0.1)
+    explorer = Explorer(lambda fig, p: calls.append(p) or draw_bar(fig, p), {"p": slider},
+                        [{"p": 0.2}], alt="A bar", caption="A bar.")
+    assert calls == [0.5]  # the live figure only: Run All pays nothing for the website
+    bundle = explorer._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert "explorer-frames" not in bundle["text/html"] and "explorer-live" not in bundle["text/html"]
 
 
 def test_mimebundle_has_widget_view_and_static_figure():
     _, explorer = make_explorer()
     bundle = explorer._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle
-    html = bundle["text/html"]
-    assert 'alt="Three bars"' in html and "Bars of height p." in html and "Binder" in html
-    svg = base64.b64decode(re.search(r"base64,([A-Za-z0-9+/=]+)", html).group(1)).decode()
+    text = bundle["text/html"]
+    assert 'alt="Three bars"' in text and "Bars of height p." in text and "Binder" in text
+    svg = base64.b64decode(re.search(r"base64,([A-Za-z0-9+/=]+)", text).group(1)).decode()
     assert svg.count("<g id=\"axes_") == 3  # one panel per snapshot
     assert explorer.static_html() == make_explorer()[1].static_html()  # two builds agree
+
+
+def page_parts(text: str) -> tuple[dict, dict]:
+    meta = re.search(r'<script type="application/json" class="explorer-meta">(.*?)</script>', text, re.S)
+    frames = re.search(r'<script type="application/json" class="explorer-frames">(.*?)</script>', text, re.S)
+    return json.loads(meta.group(1)), json.loads(frames.group(1))
+
+
+def test_web_frames_are_exactly_what_draw_gives_the_live_view(book_build):
+    explorer = make_two_control_explorer(readout=lambda p, label: f"{label}: {p:.1f}")
+    text = explorer._repr_mimebundle_()["text/html"]
+    meta, compact = page_parts(text)
+    settings = explorer.web_settings()
+    assert meta["shape"] == [11, 2] and len(settings) == 22
+    frames = expand(compact)
+    assert len(frames) == 22
+    for setting, frame, readout, words in zip(settings, frames, meta["readouts"], meta["settings"]):
+        # The live widget at this setting shows the very same SVG.
+        for name, value in setting.items():
+            explorer.controls[name].value = value
+        assert bytes(explorer.image.value).decode() == frame
+        assert readout == f"{setting['label']}: {setting['p']:.1f}"
+        assert words == f"p = {setting['p']:.2f}, word = {setting['label']}"
+    # The page opens at the controls' values, with that frame inline and the setting in the alt text.
+    assert meta["start"] == [3, 0]
+    first = base64.b64decode(re.search(r'class="explorer-frame"><img src="data:image/svg\+xml;base64,'
+                                       r'([A-Za-z0-9+/=]+)"', text).group(1)).decode()
+    assert first == frames[3 * 2 + 0]
+    assert 'alt="A bar Setting: p = 0.30, word = mat."' in text
+
+
+def test_web_controls_are_labelled_form_elements(book_build):
+    explorer = make_two_control_explorer()
+    text = explorer.web_html()
+    live = re.search(r'<div class="explorer-live" hidden>.*?</form>', text, re.S).group(0)
+    range_id = re.search(r'<input type="range" id="([\w-]+)" min="0" max="10" step="1" value="3"', live).group(1)
+    assert f'<label for="{range_id}">p</label>' in live
+    assert 'aria-valuetext="0.30"' in live and ">0.30</output>" in live
+    labels = json.loads(html.unescape(re.search(r'data-labels="([^"]+)"', live).group(1)))
+    assert labels == [f"{v / 10:.2f}" for v in range(11)]
+    assert "<fieldset" in live and "<legend>word</legend>" in live
+    assert live.count('type="radio"') == 2 and re.search(r'value="0" checked><span>mat</span>', live)
+    assert 'aria-live="polite"' in text
+    # Without JavaScript only the snapshots show: the live part stays hidden.
+    assert text.count('class="explorer-static"') == 1
+
+
+def test_web_positions_follow_each_control():
+    assert web_positions(widgets.IntSlider(value=2, min=0, max=4)) == [0, 1, 2, 3, 4]
+    assert web_positions(widgets.FloatSlider(value=0, min=0, max=0.5, step=0.05))[3] == 0.15
+    log = web_positions(widgets.FloatLogSlider(value=0.1, base=10, min=-3, max=0, step=0.01))
+    assert len(log) == MAX_POSITIONS and log[0] == 0.001 and log[-1] == 1.0 and 0.1 in log
+    many = web_positions(widgets.IntSlider(value=37, min=1, max=150))
+    assert len(many) == MAX_POSITIONS and many[0] == 1 and many[-1] == 150 and 37 in many
+    assert many == sorted(many)
+    assert web_positions(widgets.Dropdown(options=[("one", 1), ("two", 2)])) == [1, 2]
+    assert web_positions(widgets.RadioButtons(options=["a", "b", "c"])) == ["a", "b", "c"]
+    assert web_positions(widgets.SelectionSlider(options=["x", "y"])) == ["x", "y"]
+    assert web_positions(widgets.Checkbox()) == [False, True]
+    with pytest.raises(ValueError, match="web_values"):
+        web_positions(widgets.Text())
+
+
+def test_values_are_shown_as_the_widget_shows_them():
+    assert format_value(widgets.FloatLogSlider(readout_format=".3f"), 0.0851138) == "0.085"
+    assert format_value(widgets.IntSlider(), 7) == "7"
+    assert format_value(widgets.ToggleButtons(options=[("yes", True), ("no", False)]), False) == "no"
+    assert format_value(widgets.Checkbox(), True) == "on"
+
+
+def test_web_values_override_and_frame_budget():
+    explorer = make_two_control_explorer(web_values={"p": [0.1, 0.5]})
+    assert explorer.web_grid() == {"p": [0.1, 0.5], "label": ["mat", "rug"]}
+    sliders = {name: widgets.IntSlider(value=0, min=0, max=100) for name in "abc"}
+    with pytest.raises(ValueError, match=r"needs 15625 web frames \(25 a × 25 b × 25 c\).*budget of 100"):
+        Explorer(lambda fig, a, b, c: None, sliders, [{"a": 1}], alt="", caption="")
+    small = Explorer(lambda fig, a, b, c: None, sliders, [{"a": 1}], alt="", caption="",
+                     web_values={name: [0, 50, 100] for name in "abc"})
+    assert len(small.web_settings()) == 27
+    with pytest.raises(ValueError, match="do not match"):
+        make_two_control_explorer(web_values={"q": [1]})
 
 
 def test_snapshots_must_match_controls():
@@ -50,3 +186,17 @@ def test_snapshots_must_match_controls():
         Explorer(draw_bar, {"p": slider}, [{"q": 0.2}], alt="", caption="")
     with pytest.raises(ValueError, match="at least one"):
         Explorer(draw_bar, {"p": slider}, [], alt="", caption="")
+
+
+def test_frames_are_stored_compactly_and_come_back_exactly():
+    svgs = ["<a>\n<b>\n<c>", "<a>\n<x>\n<c>", "<a>\n<b>\n<c>", ""]
+    compact = explorer_module._compact(svgs)
+    assert compact["lines"] == ["<a>", "<b>", "<c>", "<x>", ""]
+    assert compact["frames"][0] == [0, 3]  # one run of three lines
+    assert expand(compact) == svgs
+
+
+def test_frames_drawn_in_parallel_equal_frames_drawn_one_by_one(book_build):
+    explorer = make_two_control_explorer()
+    serial = [explorer.frame_svg(s) for s in explorer.web_settings()]
+    assert explorer.web_frames() == serial
