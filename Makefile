@@ -25,8 +25,11 @@ test: $(VENV)/.installed-dev
 # JupyterLab's version comes from requirements-dev.txt (the JupyterLab test uses the same).
 # The server's root is the repository, so the chapters' links to ../notation.md work
 # (--allow-root only where make runs as root, e.g. in a container).
+# As on Binder (postBuild), JupyterLab saves widget state, so a reopened notebook shows its explorers.
 lab: $(VENV)/.installed-book
 	$(BIN)/pip install --quiet "$$(grep -m1 '^jupyterlab' requirements-dev.txt)"
+	mkdir -p $(VENV)/share/jupyter/lab/settings
+	cp _explorer/jupyterlab-overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
 	$(BIN)/jupyter lab --LabApp.default_url=/lab/tree/chapters $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 bench: $(VENV)/.installed-dev
