@@ -180,8 +180,11 @@ def move_control(control) -> str:
         now = float(handle.get_attribute("aria-valuenow"))
         top = float(handle.get_attribute("aria-valuemax"))
         handle.focus()
-        key = "Home" if abs(now - top) < 1e-9 else "End"
-        handle.press(key)  # noUiSlider's keyboard support: to the other end of the track
+        # One step, as a learner nudging it would (noUiSlider's keyboard support). Not to the
+        # end of the track: there another control may stop mattering (p(a) = 1 leaves no rest
+        # to share), and the test could not tell a dead control from one with nothing to show.
+        key = "ArrowLeft" if abs(now - top) < 1e-9 else "ArrowRight"
+        handle.press(key)
         return f"slider {key}"
     if "widget-toggle-buttons" in classes:
         other = control.locator("button:not(.mod-active)").first
