@@ -36,9 +36,11 @@ __all__ = [
     "code_length_bits",
     "conditional_entropy",
     "expected_calibration_error",
+    "brier_score",
     "expected_nll",
     "fit_temperature",
     "mean_nll",
+    "ngram_rows",
     "ngram_counts",
     "nll_gradient",
     "one_minus_p_gradient",
@@ -151,6 +153,23 @@ def nll_gradient(logits: object, counts: object) -> np.ndarray:
     w, c = _check_table(logits, counts)
     p = np.exp(log_softmax(w))
     return (c.sum(axis=1, keepdims=True) * p - c) / c.sum()
+
+
+def brier_score(logits: object, counts: object) -> float:
+    """Mean Brier score ``sum_k (p_k - e_y,k) ** 2`` per predicted character.
+
+    A proper scoring rule on the whole distribution (0 is perfect, 2 the
+    worst): it compares every probability, not just the top choice's.
+
+    Examples
+    --------
+    >>> brier_score([[0.0, 0.0]], [[3, 1]])  # (0.5 - 1)^2 + 0.5^2 = 0.5 each
+    0.5
+    """
+    w, c = _check_table(logits, counts)
+    p = np.exp(log_softmax(w))
+    n = c.sum(axis=1)
+    return float((np.sum(n * np.sum(p * p, axis=1)) - 2 * np.sum(c * p) + n.sum()) / c.sum())
 
 
 def one_minus_p_loss(logits: object, counts: object) -> float:
@@ -618,11 +637,60 @@ def sample_markov(transitions: object, passages: int, length: int, seed: int = 0
 # --------------------------------------------------------------------------- coding
 
 
+def ngram_rows(train_codes: object, codes: object, order: int, vocabulary_size: int,
+               alpha: float) -> np.ndarray:
+    """An add-α order-``order`` count model's distribution at every position of ``codes``.
+
+    Row ``i`` is ``(C[ctx_i] + alpha) / (n_ctx_i + alpha * V)``, with the counts
+    taken from ``train_codes`` and ``ctx_i`` the ``order - 1`` characters before
+    position ``i + order - 1`` of ``codes`` (uniform where the context never
+    occurred in training): the same probabilities as
+    ``lib.ngram.fit_char_ngram(..., alpha=alpha)``, as a dense table an entropy
+    coder can use. Only the contexts that occur in ``codes`` are expanded, so
+    long contexts cost no ``V ** order`` table.
+
+    Returns
+    -------
+    numpy.ndarray, shape (len(codes) - order + 1, V)
+
+    Examples
+    --------
+    >>> ngram_rows([0, 1, 0, 1], [0, 1, 1], order=2, vocabulary_size=2, alpha=1.0)
+    array([[0.25      , 0.75      ],
+           [0.66666667, 0.33333333]])
+
+    (After 0 training saw 1 twice: (0 + 1) / (2 + 2) and (2 + 1) / (2 + 2);
+    after 1 it saw 0 once: (1 + 1) / (1 + 2) and (0 + 1) / (1 + 2).)
+    """
+    v, order = int(vocabulary_size), int(order)
+
+    def keys(x: object) -> tuple[np.ndarray, np.ndarray]:
+        x = np.asarray(x, dtype=np.int64)
+        if len(x) < order:
+            raise ValueError(f"a text needs at least order = {order} characters")
+        context = np.zeros(len(x) - order + 1, dtype=np.int64)
+        for j in range(order - 1):
+            context = context * v + x[j:j + len(context)]
+        return context, x[order - 1:]
+
+    train_context, train_next = keys(train_codes)
+    context, _ = keys(codes)
+    wanted, where = np.unique(context, return_inverse=True)
+    pair, pair_count = np.unique(train_context * v + train_next, return_counts=True)
+    pair_context = pair // v
+    keep = np.isin(pair_context, wanted)
+    table = np.zeros((len(wanted), v))
+    table[np.searchsorted(wanted, pair_context[keep]), pair[keep] % v] = pair_count[keep]
+    table = (table + alpha) / (table.sum(axis=1, keepdims=True) + alpha * v)
+    return table[where.ravel()]
+
+
 def code_length_bits(probabilities: object) -> float:
     """Summed surprise in bits, ``sum(-log2 p)``, of what actually happened.
 
-    By Shannon's source coding theorem no lossless code can beat this on
-    average, and an arithmetic or range coder gets within a few bytes of it.
+    An arithmetic or range coder driven by these same probabilities writes
+    a file this long to within a few bits (plus whole-word rounding); no
+    lossless code beats the *source's* entropy on average (Shannon, 1948).
 
     Examples
     --------
