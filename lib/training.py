@@ -223,15 +223,16 @@ class TrainingRun(NamedTuple):
 _GRADIENTS = {"nll": nll_gradient, "one_minus_p": one_minus_p_gradient}
 
 
-def _fast_log_softmax(w: np.ndarray) -> np.ndarray:
-    """Row-wise log-softmax of a finite table, without input checks (the training loop's hot path)."""
+def _softmax_parts(w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Row-wise softmax of a finite table, with the pieces of its log: ``log p = shifted - log_total``."""
     shifted = w - w.max(axis=1, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    e = np.exp(shifted)
+    total = e.sum(axis=1, keepdims=True)
+    return e / total, shifted, np.log(total)
 
 
-def _fast_gradient(loss: str, log_p: np.ndarray, c: np.ndarray, n_total: float) -> np.ndarray:
-    """:func:`nll_gradient` or :func:`one_minus_p_gradient` from log-probabilities, without checks."""
-    p = np.exp(log_p)
+def _fast_gradient(loss: str, p: np.ndarray, c: np.ndarray, n_total: float) -> np.ndarray:
+    """:func:`nll_gradient` or :func:`one_minus_p_gradient` from probabilities, without checks."""
     if loss == "nll":
         return (c.sum(axis=1, keepdims=True) * p - c) / n_total
     return (np.sum(c * p, axis=1, keepdims=True) * p - c * p) / n_total
@@ -319,14 +320,27 @@ def train_logit_table(
     shrink = 1.0 + step_size * weight_decay
     n_train = c.sum()
     n_val = None if val is None else val.sum()
-    log_p = _fast_log_softmax(w)
+    decays = bool(np.any(shrink != 1.0))
+    if loss == "nll":  # the step is -step_size * (n_a p_a - C_a) / N: fold the constants in once
+        push_p = step_size * c.sum(axis=1, keepdims=True) / n_train
+        push_c = step_size * c / n_train
+    n_rows = c.sum(axis=1)
+    n_val_rows = None if val is None else val.sum(axis=1)
+    p, shifted, log_total = _softmax_parts(w)
     for step in range(1, int(steps) + 1):
-        w = (w - step_size * _fast_gradient(loss, log_p, c, n_train)) / shrink
-        log_p = _fast_log_softmax(w)
-        train_hist.append(float(-np.sum(c * log_p) / n_train))
+        if loss == "nll":
+            w = w - push_p * p
+            w += push_c
+        else:
+            w = w - step_size * _fast_gradient(loss, p, c, n_train)
+        if decays:
+            w /= shrink
+        p, shifted, log_total = _softmax_parts(w)
+        # sum(C * log p) without forming log p: sum(C * shifted) - sum_a n_a log(total_a)
+        train_hist.append(float(np.sum(n_rows * log_total[:, 0]) - np.einsum("ij,ij->", c, shifted)) / n_train)
         if val is None:
             continue
-        val_hist.append(float(-np.sum(val * log_p) / n_val))
+        val_hist.append(float(np.sum(n_val_rows * log_total[:, 0]) - np.einsum("ij,ij->", val, shifted)) / n_val)
         if val_hist[-1] < val_hist[best_step]:
             best_w, best_step = w.copy(), step
         elif patience is not None and step - best_step >= patience:

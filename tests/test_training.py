@@ -122,9 +122,9 @@ def test_early_stopping_keeps_the_best_validation_table():
 def test_ece_known_cases():
     assert tr.expected_calibration_error([0.8] * 10, [1] * 8 + [0] * 2) == pytest.approx(0.0)
     assert tr.expected_calibration_error([1.0, 1.0], [0, 0]) == pytest.approx(1.0)
-    # two bins: 4/6 * |0.75 - 0.9| + 2/6 * |0.5 - 0.6|
-    value = tr.expected_calibration_error([0.9] * 4 + [0.6] * 2, [1, 0, 1, 1, 1, 0])
-    assert value == pytest.approx(4 / 6 * 0.15 + 2 / 6 * 0.1)
+    # two bins (no confidence on a bin edge): 4/6 * |0.75 - 0.95| + 2/6 * |0.5 - 0.65|
+    value = tr.expected_calibration_error([0.95] * 4 + [0.65] * 2, [1, 0, 1, 1, 1, 0])
+    assert value == pytest.approx(4 / 6 * 0.2 + 2 / 6 * 0.15)
 
 
 def test_weights_stand_for_repeated_predictions(rng):
