@@ -297,7 +297,7 @@ EXERCISES: dict[str, Exercise] = {
         signature="table_gradient(W, C)",
     ),
     "ch7.ece": NumberExercise(
-        expected=lambda: _training().expected_calibration_error([0.9] * 4 + [0.6] * 2, [1, 0, 1, 1, 1, 0]),
+        expected=lambda: _training().expected_calibration_error([0.95] * 4 + [0.65] * 2, [1, 0, 1, 1, 1, 0]),
         hint="Group by bin, take |accuracy - mean confidence| in each, and weight each bin by its share "
              "of the predictions (4/6 and 2/6), not equally.",
     ),

@@ -36,9 +36,11 @@ __all__ = [
     "code_length_bits",
     "conditional_entropy",
     "expected_calibration_error",
+    "brier_score",
     "expected_nll",
     "fit_temperature",
     "mean_nll",
+    "ngram_rows",
     "ngram_counts",
     "nll_gradient",
     "one_minus_p_gradient",
@@ -153,6 +155,23 @@ def nll_gradient(logits: object, counts: object) -> np.ndarray:
     return (c.sum(axis=1, keepdims=True) * p - c) / c.sum()
 
 
+def brier_score(logits: object, counts: object) -> float:
+    """Mean Brier score ``sum_k (p_k - e_y,k) ** 2`` per predicted character.
+
+    A proper scoring rule on the whole distribution (0 is perfect, 2 the
+    worst): it compares every probability, not just the top choice's.
+
+    Examples
+    --------
+    >>> brier_score([[0.0, 0.0]], [[3, 1]])  # (0.5 - 1)^2 + 0.5^2 = 0.5 each
+    0.5
+    """
+    w, c = _check_table(logits, counts)
+    p = np.exp(log_softmax(w))
+    n = c.sum(axis=1)
+    return float((np.sum(n * np.sum(p * p, axis=1)) - 2 * np.sum(c * p) + n.sum()) / c.sum())
+
+
 def one_minus_p_loss(logits: object, counts: object) -> float:
     """Chapter 1's bounded penalty, averaged: ``mean(1 - p_theta(y))``.
 
@@ -204,15 +223,16 @@ class TrainingRun(NamedTuple):
 _GRADIENTS = {"nll": nll_gradient, "one_minus_p": one_minus_p_gradient}
 
 
-def _fast_log_softmax(w: np.ndarray) -> np.ndarray:
-    """Row-wise log-softmax of a finite table, without input checks (the training loop's hot path)."""
+def _softmax_parts(w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Row-wise softmax of a finite table, with the pieces of its log: ``log p = shifted - log_total``."""
     shifted = w - w.max(axis=1, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    e = np.exp(shifted)
+    total = e.sum(axis=1, keepdims=True)
+    return e / total, shifted, np.log(total)
 
 
-def _fast_gradient(loss: str, log_p: np.ndarray, c: np.ndarray, n_total: float) -> np.ndarray:
-    """:func:`nll_gradient` or :func:`one_minus_p_gradient` from log-probabilities, without checks."""
-    p = np.exp(log_p)
+def _fast_gradient(loss: str, p: np.ndarray, c: np.ndarray, n_total: float) -> np.ndarray:
+    """:func:`nll_gradient` or :func:`one_minus_p_gradient` from probabilities, without checks."""
     if loss == "nll":
         return (c.sum(axis=1, keepdims=True) * p - c) / n_total
     return (np.sum(c * p, axis=1, keepdims=True) * p - c * p) / n_total
@@ -300,14 +320,27 @@ def train_logit_table(
     shrink = 1.0 + step_size * weight_decay
     n_train = c.sum()
     n_val = None if val is None else val.sum()
-    log_p = _fast_log_softmax(w)
+    decays = bool(np.any(shrink != 1.0))
+    if loss == "nll":  # the step is -step_size * (n_a p_a - C_a) / N: fold the constants in once
+        push_p = step_size * c.sum(axis=1, keepdims=True) / n_train
+        push_c = step_size * c / n_train
+    n_rows = c.sum(axis=1)
+    n_val_rows = None if val is None else val.sum(axis=1)
+    p, shifted, log_total = _softmax_parts(w)
     for step in range(1, int(steps) + 1):
-        w = (w - step_size * _fast_gradient(loss, log_p, c, n_train)) / shrink
-        log_p = _fast_log_softmax(w)
-        train_hist.append(float(-np.sum(c * log_p) / n_train))
+        if loss == "nll":
+            w = w - push_p * p
+            w += push_c
+        else:
+            w = w - step_size * _fast_gradient(loss, p, c, n_train)
+        if decays:
+            w /= shrink
+        p, shifted, log_total = _softmax_parts(w)
+        # sum(C * log p) without forming log p: sum(C * shifted) - sum_a n_a log(total_a)
+        train_hist.append(float(np.sum(n_rows * log_total[:, 0]) - np.einsum("ij,ij->", c, shifted)) / n_train)
         if val is None:
             continue
-        val_hist.append(float(-np.sum(val * log_p) / n_val))
+        val_hist.append(float(np.sum(n_val_rows * log_total[:, 0]) - np.einsum("ij,ij->", val, shifted)) / n_val)
         if val_hist[-1] < val_hist[best_step]:
             best_w, best_step = w.copy(), step
         elif patience is not None and step - best_step >= patience:
@@ -618,11 +651,60 @@ def sample_markov(transitions: object, passages: int, length: int, seed: int = 0
 # --------------------------------------------------------------------------- coding
 
 
+def ngram_rows(train_codes: object, codes: object, order: int, vocabulary_size: int,
+               alpha: float) -> np.ndarray:
+    """An add-α order-``order`` count model's distribution at every position of ``codes``.
+
+    Row ``i`` is ``(C[ctx_i] + alpha) / (n_ctx_i + alpha * V)``, with the counts
+    taken from ``train_codes`` and ``ctx_i`` the ``order - 1`` characters before
+    position ``i + order - 1`` of ``codes`` (uniform where the context never
+    occurred in training): the same probabilities as
+    ``lib.ngram.fit_char_ngram(..., alpha=alpha)``, as a dense table an entropy
+    coder can use. Only the contexts that occur in ``codes`` are expanded, so
+    long contexts cost no ``V ** order`` table.
+
+    Returns
+    -------
+    numpy.ndarray, shape (len(codes) - order + 1, V)
+
+    Examples
+    --------
+    >>> ngram_rows([0, 1, 0, 1], [0, 1, 1], order=2, vocabulary_size=2, alpha=1.0)
+    array([[0.25      , 0.75      ],
+           [0.66666667, 0.33333333]])
+
+    (After 0 training saw 1 twice: (0 + 1) / (2 + 2) and (2 + 1) / (2 + 2);
+    after 1 it saw 0 once: (1 + 1) / (1 + 2) and (0 + 1) / (1 + 2).)
+    """
+    v, order = int(vocabulary_size), int(order)
+
+    def keys(x: object) -> tuple[np.ndarray, np.ndarray]:
+        x = np.asarray(x, dtype=np.int64)
+        if len(x) < order:
+            raise ValueError(f"a text needs at least order = {order} characters")
+        context = np.zeros(len(x) - order + 1, dtype=np.int64)
+        for j in range(order - 1):
+            context = context * v + x[j:j + len(context)]
+        return context, x[order - 1:]
+
+    train_context, train_next = keys(train_codes)
+    context, _ = keys(codes)
+    wanted, where = np.unique(context, return_inverse=True)
+    pair, pair_count = np.unique(train_context * v + train_next, return_counts=True)
+    pair_context = pair // v
+    keep = np.isin(pair_context, wanted)
+    table = np.zeros((len(wanted), v))
+    table[np.searchsorted(wanted, pair_context[keep]), pair[keep] % v] = pair_count[keep]
+    table = (table + alpha) / (table.sum(axis=1, keepdims=True) + alpha * v)
+    return table[where.ravel()]
+
+
 def code_length_bits(probabilities: object) -> float:
     """Summed surprise in bits, ``sum(-log2 p)``, of what actually happened.
 
-    By Shannon's source coding theorem no lossless code can beat this on
-    average, and an arithmetic or range coder gets within a few bytes of it.
+    An arithmetic or range coder driven by these same probabilities writes
+    a file this long to within a few bits (plus whole-word rounding); no
+    lossless code beats the *source's* entropy on average (Shannon, 1948).
 
     Examples
     --------

@@ -65,9 +65,13 @@ def test_ngram_counts_agree_with_lib_ngram():
         counts = tr.ngram_counts(codes, order, len(alphabet))
         model = fit_char_ngram(text, order, 0.0, alphabet)
         assert counts.sum() == len(text) - (order - 1)
-        keys = np.flatnonzero(counts.ravel())
-        assert np.array_equal(keys, model.pair_keys)
-        assert np.array_equal(counts.ravel()[keys], model.pair_counts)
+        pair, context = model.counts(text)  # per position, from lib.ngram
+        windows = np.lib.stride_tricks.sliding_window_view(codes, order)
+        ctx = np.zeros(len(windows), dtype=np.int64)
+        for j in range(order - 1):
+            ctx = ctx * len(alphabet) + windows[:, j]
+        assert np.array_equal(counts[ctx, windows[:, -1]], pair)
+        assert np.array_equal(counts.sum(axis=1)[ctx], context)
 
 
 def test_ngram_counts_of_passages_never_span_two():
@@ -118,9 +122,9 @@ def test_early_stopping_keeps_the_best_validation_table():
 def test_ece_known_cases():
     assert tr.expected_calibration_error([0.8] * 10, [1] * 8 + [0] * 2) == pytest.approx(0.0)
     assert tr.expected_calibration_error([1.0, 1.0], [0, 0]) == pytest.approx(1.0)
-    # two bins: 4/6 * |0.75 - 0.9| + 2/6 * |0.5 - 0.6|
-    value = tr.expected_calibration_error([0.9] * 4 + [0.6] * 2, [1, 0, 1, 1, 1, 0])
-    assert value == pytest.approx(4 / 6 * 0.15 + 2 / 6 * 0.1)
+    # two bins (no confidence on a bin edge): 4/6 * |0.75 - 0.95| + 2/6 * |0.5 - 0.65|
+    value = tr.expected_calibration_error([0.95] * 4 + [0.65] * 2, [1, 0, 1, 1, 1, 0])
+    assert value == pytest.approx(4 / 6 * 0.2 + 2 / 6 * 0.15)
 
 
 def test_weights_stand_for_repeated_predictions(rng):
@@ -208,3 +212,22 @@ def test_bad_tables_are_refused():
     with pytest.raises(ValueError, match="not an n-gram table"):
         tr.sample_text(np.zeros((3, 2)), "ab", 5)
     assert np.allclose(log_softmax(np.zeros(2)), np.log(0.5))
+
+
+def test_brier_score_matches_its_definition():
+    rng = np.random.default_rng(0)
+    w, c = rng.normal(size=(3, 4)), rng.integers(0, 5, size=(3, 4)).astype(float)
+    p = softmax(w, axis=1)
+    total = sum(c[a, y] * np.sum((p[a] - np.eye(4)[y]) ** 2) for a in range(3) for y in range(4))
+    assert np.isclose(tr.brier_score(w, c), total / c.sum())
+
+
+def test_ngram_rows_match_fit_char_ngram():
+    train, text = "the cat sat on the mat; a bat", "the rat ate a hat"
+    alphabet = "".join(sorted(set(train + text)))
+    model = fit_char_ngram(train, 3, alpha=0.1, alphabet=alphabet)
+    codes = encode(text, alphabet)
+    rows = tr.ngram_rows(encode(train, alphabet), codes, 3, len(alphabet), 0.1)
+    assert rows.shape == (len(text) - 2, len(alphabet))
+    assert np.allclose(rows.sum(axis=1), 1)
+    assert np.allclose(np.log(rows[np.arange(len(rows)), codes[2:]]), model.log_probs(text))
