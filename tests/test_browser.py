@@ -173,19 +173,148 @@ def test_search_finds_the_chapters(browser, site):
 
 
 # ---------------------------------------------------------------- explorers
+#
+# For each chapter's explorer, the numbers a frame at a setting must show, computed here with
+# lib from the setting alone (and the chapter's constants and data, rebuilt below), formatted
+# as the chapter's `draw` formats them. Never read from the page: a frame that shows another
+# number fails the test.
 
-def lib_numbers(names: frozenset, setting: dict) -> list[str]:
-    """Numbers a frame at ``setting`` must show, computed here with lib (where the setting alone
-    determines them); an explorer not listed is checked by the generic tests only."""
-    if names == {"p"}:  # chapter 1: the four penalties, −log p among them
-        return [f"{lib.surprise(setting['p']):,.2f}"]
-    if names == frozenset("abcd"):  # chapter 2: entropy of the normalised weights, in bits
-        weights = np.array([setting[k] for k in "abcd"], dtype=float)
-        p = weights / weights.sum() if weights.sum() > 0 else np.full(4, 0.25)
-        return [f"{lib.entropy(p, base=2):.2f}"]
-    if names == {"repeats", *(f"p{i}" for i in range(6))}:  # chapter 3: mean NLL of the sentence
-        return [f"{lib.nll(np.array([setting[f'p{i}'] for i in range(6)])):.2f}"]
-    return []
+#: (page, the explorer's control names) -> setting -> the numbers its frame must show.
+EXPLORER_NUMBERS: dict[tuple[str, frozenset], object] = {}
+
+
+def shows(page: str, *names: str):
+    """Register the numbers of the explorer with controls ``names`` on chapter page ``page``."""
+    def register(numbers):
+        EXPLORER_NUMBERS[(page, frozenset(names))] = numbers
+        return numbers
+    return register
+
+
+def lib_numbers(page: str, names: frozenset, setting: dict) -> list[str]:
+    """Numbers a frame at ``setting`` must show (in its SVG text or the readout), computed with
+    lib; empty for an explorer without a check (the test fails on that)."""
+    numbers = EXPLORER_NUMBERS.get((page, frozenset(names)))
+    return numbers(setting) if numbers else []
+
+
+@shows("chapters/01_penalty_design", "p")
+def ch1_penalties(s):  # the legend lists each penalty at p, −log p among them
+    return [f"−log p = {lib.surprise(s['p']):,.2f}", f"1/p = {1 / s['p']:,.2f}"]
+
+
+@shows("chapters/02_surprise_and_entropy", "p_a", "rest")
+def ch2_entropy(s):  # the title's entropy in bits, and the surprise of a beneath its bar
+    share = {"evenly over b, c, d": [1, 1, 1], "evenly over b, c": [1, 1, 0],
+             "all on b": [1, 0, 0]}[s["rest"]]
+    p = np.array([s["p_a"], *((1 - s["p_a"]) * np.array(share) / sum(share))])
+    a = f"{lib.surprise(s['p_a'], base=2):.2f}" if s["p_a"] > 0 else "never"
+    return [f"entropy H = {lib.entropy(p, base=2):.2f} bits", a]
+
+
+@shows("chapters/03_nll_from_likelihood", "long_length", "p_short_A")
+def ch3_averages(s):  # under each bar: A's and B's per token, per-sequence mean and sum
+    lengths = (4, s["long_length"])
+    numbers = []
+    for p_short, p_long in [(s["p_short_A"], 0.60), (0.50, 0.45)]:
+        tokens = [np.full(n, p) for n, p in zip(lengths, (p_short, p_long))]
+        per_token = lib.nll(np.concatenate(tokens))
+        seq_mean = np.mean([lib.nll(t) for t in tokens])
+        seq_sum = np.mean([len(t) * lib.nll(t) for t in tokens])
+        numbers += [f"{v:.2f}" for v in (per_token, seq_mean, seq_sum)]
+    return numbers
+
+
+CH4_WORDS = ["mat", "hat", "sat", "rug"]
+CH4_LOGITS = np.array([3.2, 1.0, -0.5, 2.5])
+
+
+@shows("chapters/04_one_hot_collapse", "word", "steps", "eta")
+def ch4_steps(s):  # the suptitle: p(word) and the loss before and after the steps
+    y = CH4_WORDS.index(s["word"])
+    z = CH4_LOGITS.copy()
+    for _ in range(s["steps"]):
+        z = z - s["eta"] * (lib.softmax(z) - np.eye(4)[y])
+    start, now = lib.softmax(CH4_LOGITS)[y], lib.softmax(z)[y]
+    steps = f"{s['steps']} step{'' if s['steps'] == 1 else 's'}"
+    return [f"{steps} of size {s['eta']}: p({s['word']}) {start:.3f} → {now:.3f}",
+            f"loss {lib.cross_entropy_from_logits(CH4_LOGITS[None], [y]):.3f} → "
+            f"{lib.cross_entropy_from_logits(z[None], [y]):.3f}"]
+
+
+@shows("chapters/04_one_hot_collapse", "word", "eps")
+def ch4_terms(s):  # the title: the loss H(q, p) and its minimum H(q)
+    q = (1 - s["eps"]) * np.eye(4)[CH4_WORDS.index(s["word"])] + s["eps"] / 4
+    p = lib.softmax(CH4_LOGITS)
+    return [f"loss H(q, p) = {lib.cross_entropy(q, p):.3f} nats",
+            f"H(q), is {lib.entropy(q):.3f})"]
+
+
+CH5_X = np.linspace(-6, 6, 241)
+
+
+def ch5_bell(mu: float, sigma: float) -> np.ndarray:
+    w = np.exp(-0.5 * ((CH5_X - mu) / sigma) ** 2)
+    return w / w.sum()
+
+
+@shows("chapters/05_kl_and_perplexity", "mu", "sigma")
+def ch5_fit(s):  # the title: both KL divergences of the bell against the two peaks
+    data = 0.5 * ch5_bell(-2, 0.6) + 0.5 * ch5_bell(2, 0.6)
+    model = ch5_bell(s["mu"], s["sigma"])
+    return [f"forward KL {lib.kl_divergence(data, model):.2f}, "
+            f"reverse KL {lib.kl_divergence(model, data):.2f}"]
+
+
+@shows("chapters/05_kl_and_perplexity", "T", "eps")
+def ch5_two_models(s):  # above each stacked bar: H, then "+ KL" of model A and of model B
+    p_data = np.array([0.50, 0.30, 0.15, 0.05])
+    sharpened = p_data ** (1 / s["T"]) / (p_data ** (1 / s["T"])).sum()
+    hedged = (1 - s["eps"]) * p_data + s["eps"] / 4
+    return [f"{lib.entropy(p_data):.2f}", f"+ {lib.kl_divergence(p_data, sharpened):.2f}",
+            f"+ {lib.kl_divergence(p_data, hedged):.2f}"]
+
+
+@shows("chapters/06_nll_template", "p_yes")
+def ch6_bernoulli(s):  # the right title: mean NLL of the 10 yes/no answers at p̂
+    yes = np.array([1, 1, 0, 1, 1, 1, 0, 1, 0, 1])
+    return [f"mean NLL {lib.nll(np.where(yes == 1, s['p_yes'], 1 - s['p_yes'])):.3f}"]
+
+
+@shows("chapters/06_nll_template", "mu")
+def ch6_gaussian(s):  # the right title: mean NLL of the eight numbers under N(μ, 0.5²)
+    numbers = np.array([1.2, 0.8, 2.1, 1.5, 0.4, 1.9, 1.1, 1.6])
+    return [f"mean NLL {lib.gaussian_nll(numbers, np.full(8, s['mu']), 0.5):.3f}"]
+
+
+@functools.cache
+def ch7_tables() -> tuple[dict, np.ndarray]:
+    """Chapter 7's two bigram logit tables (600 steps, learning rate 4) and validation counts."""
+    from lib import training as tr
+    from lib.corpus import load_split
+    from lib.ngram import encode
+
+    split = load_split()
+    alphabet = "".join(sorted(set(split.train)))
+    counts = [tr.ngram_counts(encode(text, alphabet), 2, len(alphabet))
+              for text in (split.train, split.validation)]
+    tables = {"−log p": tr.train_logit_table(counts[0], steps=600, learning_rate=4.0,
+                                             validation_counts=counts[1]).logits,
+              "1 − p": tr.train_logit_table(counts[0], steps=600, learning_rate=4.0,
+                                            loss="one_minus_p").logits}
+    return tables, counts[1]
+
+
+@shows("chapters/07_training_with_log_p", "T", "trained_with")
+def ch7_temperature(s):  # the panels' titles: ECE of the reliability diagram, mean entropy at T
+    from lib import training as tr
+
+    tables, val = ch7_tables()
+    logits = tables[s["trained_with"]] / s["T"]
+    conf, acc, weight = tr.top_label_calibration(logits, val)
+    h = np.sum(val.sum(axis=1) * lib.entropy(lib.softmax(logits))) / val.sum()
+    return [f"ECE = {tr.expected_calibration_error(conf, acc, weight, 10):.3f}",
+            f"H = {h:.2f} nats"]
 
 
 def rebuilt_control(spec: dict):
@@ -252,6 +381,9 @@ def test_every_explorer_control_moves_its_figure_and_numbers(browser, site, name
         assert root.locator(".explorer-live").is_visible() and root.locator("form label, form legend").count()
         meta = json.loads(root.locator("script.explorer-meta").text_content())
         names = [c["name"] for c in meta["controls"]]
+        first = {n: meta["values"][j][0] for j, n in enumerate(names)}
+        assert lib_numbers(name, frozenset(names), first), \
+            f"no number of the explorer {sorted(names)} is checked: add it to lib_numbers"
         for k, spec in enumerate(meta["controls"]):
             # lib's own positions for this control are the ones the page offers, shown as the widget would.
             control = rebuilt_control(spec)
@@ -281,11 +413,10 @@ def test_every_explorer_control_moves_its_figure_and_numbers(browser, site, name
                 assert state["readout"] == meta["readouts"][index]
                 assert state["alt"] == f"{meta['alt']} Setting: {meta['settings'][index]}."
                 setting = {n: meta["values"][j][current[j]] for j, n in enumerate(names)}
-                expected = lib_numbers(frozenset(names), setting)
-                if expected:
-                    text = frame_text(page, root) + state["readout"]
-                    for number in expected:
-                        assert number in text, f"{number} (lib) not shown at {setting}"
+                expected = lib_numbers(name, frozenset(names), setting)
+                text = frame_text(page, root) + state["readout"]
+                for number in expected:
+                    assert number in text, f"{number} (lib) not shown at {setting}"
     assert problems == []
     page.context.close()
 
