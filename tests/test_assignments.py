@@ -15,6 +15,7 @@ import json
 import os
 import shutil
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 import sys
 from pathlib import Path
 
@@ -187,11 +188,18 @@ def test_untouched_student_notebook_scores_at_most_the_public_share(assignment):
 
 def test_a_wrong_answer_loses_exactly_that_questions_points(assignment):
     name, out, bundle = assignment
-    for question, (function, wrong_code) in WRONG[name].items():
+
+    def grade_with_one_mistake(question: str) -> dict[str, float]:
+        function, wrong_code = WRONG[name][question]
         notebook = read(out / "dist" / "autograder" / f"{name}.ipynb")
         cells = [c for c in notebook.cells if c.cell_type == "code" and f"def {function}(" in c.source]
         assert len(cells) == 1, function
         cells[0].source = wrong_code
-        scores = grade(notebook, name, bundle, out / f"wrong-{question}")
+        return grade(notebook, name, bundle, out / f"wrong-{question}")
+
+    # Each grading is its own `otter run` process in its own folder: two at a time use both cores.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = dict(zip(WRONG[name], pool.map(grade_with_one_mistake, WRONG[name])))
+    for question, scores in results.items():
         expected = {q: POINTS_PER_QUESTION for q in WRONG[name]} | {question: 0.0}
         assert scores == expected, (question, scores)
