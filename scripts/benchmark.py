@@ -246,9 +246,20 @@ def main() -> None:
     rows += build_rows(with_browser=not args.skip_browser)
     if not args.skip_tests:
         rows.append(("test run (python -m pytest -q)", timed([sys.executable, "-m", "pytest", "-q"]), ""))
+    # The yardstick for a chapter: a notebook that only imports numpy, matplotlib and ipywidgets.
+    # A chapter may take twice its time in a fresh kernel; the capstone, which trains models, three times.
+    with tempfile.TemporaryDirectory() as folder:
+        trivial = Path(folder) / "imports_only.ipynb"
+        nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+            "import numpy as np\nimport matplotlib.pyplot as plt\nimport ipywidgets as widgets")]), trivial)
+        baseline = statistics.median(notebook_time(trivial) for _ in range(args.repeat))
+    rows.append(("notebook that only imports numpy, matplotlib, ipywidgets", baseline, ""))
     for path in sorted((REPO_ROOT / "chapters").glob("*.ipynb")):
         seconds = statistics.median(notebook_time(path) for _ in range(args.repeat))
+        allowed = 3.0 if "train" in path.stem else 2.0
         rows.append((f"notebook {path.name} (Run All)", seconds, verdict(seconds, NOTEBOOK_TARGET_S)))
+        rows.append((f"  ratio to the imports-only notebook (target < {allowed:g}x)", seconds / baseline,
+                     "ok" if seconds / baseline < allowed else "OVER"))
         web = notebook_time(path, web_frames=True)
         rows.append((f"notebook {path.name} with web frames (book build only)", web, ""))
     if not args.skip_loss:
