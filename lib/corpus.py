@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import warnings
 from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
@@ -186,20 +185,6 @@ def passage_overlap(text: str, other: str, window: int = WINDOW) -> float:
     if len(mine) == 0:
         return 0.0
     return float(np.isin(mine, _window_hashes(other, window)).mean())
-
-
-def train_heldout_split(topics: dict[str, str] | None = None, heldout_fraction: float = 0.1,
-                        seed: int = 0) -> tuple[str, str]:
-    """Deprecated: use :func:`load_split`. Returns ``(train, validation)`` of that split.
-
-    The arguments are ignored. The old version of this function held out
-    random topics whose text was largely contained in training topics.
-    """
-    warnings.warn("train_heldout_split is deprecated and ignores its arguments: use "
-                  "lib.corpus.load_split(), which returns train, validation and test text",
-                  DeprecationWarning, stacklevel=2)
-    split = load_split()
-    return split.train, split.validation
 
 
 def _window_hashes(text: str, window: int) -> np.ndarray:

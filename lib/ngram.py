@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import warnings
 from dataclasses import dataclass
 from numbers import Real
 
@@ -190,7 +189,7 @@ def encode(text: str, alphabet: str) -> np.ndarray:
 
 
 def fit_char_ngram(text: str, n: int, alpha: float = 0.0, alphabet: str | None = None,
-                   smoothing: str = "add-alpha", *, k: float | None = None) -> CharNgramModel:
+                   smoothing: str = "add-alpha") -> CharNgramModel:
     """Count a character n-gram model on ``text``.
 
     Parameters
@@ -209,9 +208,6 @@ def fit_char_ngram(text: str, n: int, alpha: float = 0.0, alphabet: str | None =
         held-out text can be scored.
     smoothing : {"add-alpha", "witten-bell"}
         How counts become probabilities (see the module's description).
-    k : float, optional
-        Deprecated old name of ``alpha``, accepted with a warning until every
-        caller has moved to ``alpha``.
 
     Returns
     -------
@@ -234,10 +230,6 @@ def fit_char_ngram(text: str, n: int, alpha: float = 0.0, alphabet: str | None =
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 1 <= n <= MAX_ORDER:
         raise ValueError(f"n must be a whole number from 1 to {MAX_ORDER}, but got {n!r}")
     n = int(n)
-    if k is not None:
-        warnings.warn("fit_char_ngram's argument k is now called alpha (add-alpha smoothing)",
-                      DeprecationWarning, stacklevel=2)
-        alpha = k
     alpha = _check_alpha(alpha)
     text = _check_text(text, "text")
     if alphabet is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from lib.corpus import (SEPARATOR, WINDOW, load_pydoc_topics, load_split, near_duplicate_groups,
-                        passage_overlap, train_heldout_split)
+                        passage_overlap)
 
 MAX_LEAK = 0.01  # share of validation or test 60-character windows allowed to occur in training
 
@@ -70,11 +70,8 @@ def test_groups_match_a_brute_force_comparison():
     assert groups == [("assert",), ("compound", "else", "function", "if", "try"), ("pass",)]
 
 
-def test_short_topics_and_the_deprecated_wrapper():
+def test_short_topics_form_groups_of_one():
     assert near_duplicate_groups({"a": "short", "b": "short"}) == [("a",), ("b",)]
-    with pytest.warns(DeprecationWarning, match="load_split"):
-        train, heldout = train_heldout_split(load_pydoc_topics())
-    assert (train, heldout) == load_split()[:2]
 
 
 @pytest.mark.parametrize("a, b", [("function", "compound"), ("compound", "function"),

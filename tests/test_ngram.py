@@ -248,7 +248,3 @@ def test_with_order_equals_fitting_that_order():
         full.with_order(6)
 
 
-def test_old_argument_name_k_still_works_with_a_warning():
-    with pytest.warns(DeprecationWarning, match="now called alpha"):
-        model = fit_char_ngram(TEXT, 2, k=0.5)
-    assert model.alpha == 0.5
