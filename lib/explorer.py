@@ -339,8 +339,24 @@ class Explorer:
         JavaScript sees the static figure only.
         """
         if self._web is None:
-            return self.static_html()
+            return self.current_html()
         return _live_html(self, self._web) + "\n"
+
+    def current_html(self) -> str:
+        """The figure as the live widget shows it now, for viewers without a widget manager.
+
+        Outside the book build this is the HTML fallback: it reuses the frame the widget
+        already drew, so a learner's Run All never pays for the website's snapshots.
+        """
+        svg64 = base64.b64encode(self.image.value).decode("ascii")
+        return (
+            '<figure class="explorer-static">'
+            f'<img src="data:image/svg+xml;base64,{svg64}" '
+            f'alt="{html.escape(self.alt)} Setting: {html.escape(self.setting_text(self.values()))}." '
+            'style="max-width:100%;height:auto">'
+            f"<figcaption>{html.escape(self.caption)}</figcaption>"
+            "</figure>"
+        )
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, str]:
         bundle = dict(self.widget._repr_mimebundle_())

@@ -84,15 +84,26 @@ def test_outside_the_book_build_no_web_frames_are_drawn(monkeypatch):
                         [{"p": 0.2}], alt="A bar", caption="A bar.")
     assert calls == [0.5]  # the live figure only: Run All pays nothing for the website
     bundle = explorer._repr_mimebundle_()
+    assert calls == [0.5]  # ...not even for the snapshots, when the cell's output is shown
     assert "application/vnd.jupyter.widget-view+json" in bundle
     assert "explorer-frames" not in bundle["text/html"] and "explorer-live" not in bundle["text/html"]
 
 
-def test_mimebundle_has_widget_view_and_static_figure():
-    _, explorer = make_explorer()
+def test_mimebundle_outside_the_build_falls_back_to_the_live_frame(monkeypatch):
+    monkeypatch.delenv(WEB_FRAMES_ENV, raising=False)
+    slider, explorer = make_explorer()
+    slider.value = 0.7
     bundle = explorer._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle
     text = bundle["text/html"]
+    assert 'alt="Three bars Setting: p = 0.70."' in text and "Bars of height p." in text
+    svg = base64.b64decode(re.search(r"base64,([A-Za-z0-9+/=]+)", text).group(1))
+    assert svg == explorer.image.value  # exactly the figure the widget shows
+
+
+def test_static_view_draws_every_snapshot():
+    _, explorer = make_explorer()
+    text = explorer.static_html()
     assert 'alt="Three bars"' in text and "Bars of height p." in text and "Binder" in text
     svg = base64.b64decode(re.search(r"base64,([A-Za-z0-9+/=]+)", text).group(1)).decode()
     assert svg.count("<g id=\"axes_") == 3  # one panel per snapshot
