@@ -103,7 +103,7 @@ def read_real_array(x: object, name: str) -> np.ndarray:
         raise
     except Exception as err:  # a broken __array__/__len__/__getitem__, a huge fake sequence
         raise TypeError(f"{name} could not be read as an array of numbers "
-                        f"({type(err).__name__}: {_safe_str(err)})") from None
+                        f"({type(err).__name__}: {safe_str(err)})") from None
     kind = arr.dtype.kind
     if kind in _REAL_KINDS:
         return arr
@@ -296,9 +296,11 @@ def mean(values: np.ndarray) -> float:
     return result
 
 
-def _safe_str(err: BaseException) -> str:
+def safe_str(obj: object) -> str:
+    """``str(obj)``, shortened to 200 characters, and never an exception (a learner's
+    exception or warning may carry a ``__str__`` that raises)."""
     try:
-        text = str(err)
+        text = str(obj)
     except (KeyboardInterrupt, SystemExit):
         raise
     except BaseException:

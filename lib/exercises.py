@@ -44,7 +44,7 @@ from numbers import Real
 
 import numpy as np
 
-from lib._validate import safe_repr
+from lib._validate import safe_repr, safe_str
 from lib.information import entropy, kl_divergence, nll, perplexity, surprise
 from lib.logits import log_softmax, softmax
 from lib.losses import binary_cross_entropy, dpo_loss, gaussian_nll
@@ -440,7 +440,7 @@ def _check_function(spec: FunctionExercise, answer: object, limit: _TimeLimit) -
         except (KeyboardInterrupt, SystemExit, _TimeUp):
             raise
         except BaseException as err:  # the learner's code: report, never re-raise
-            return Feedback(False, f"Your function raised {type(err).__name__}: {_error_text(err)} "
+            return Feedback(False, f"Your function raised {type(err).__name__}: {safe_str(err)} "
                                    f"when called with ({shown}). {spec.hint}")
         limit.doing = f"Reading what your function returned for ({shown}) took more than {{seconds}} s"
         if result is None:
@@ -632,7 +632,7 @@ def _with_warnings(feedback: Feedback, caught: list[warnings.WarningMessage]) ->
     """``feedback`` with the warnings the learner's code raised folded into its message."""
     notes: list[str] = []
     for item in caught:
-        text = _error_text(item.message)
+        text = safe_str(item.message)
         meaning = next((m for key, m in _WARNING_MEANINGS.items() if key in text), "")
         note = f"'{text}'" + (f" ({meaning})" if meaning else "")
         if note not in notes:
@@ -644,17 +644,6 @@ def _with_warnings(feedback: Feedback, caught: list[warnings.WarningMessage]) ->
         return Feedback(True, f"{feedback.message} NumPy warned along the way: {shown}. "
                               "The answer came out right, but that step is worth a second look.")
     return Feedback(False, f"{feedback.message} NumPy warned while your code ran: {shown}.")
-
-
-def _error_text(err: object) -> str:
-    """``str(err)``, shortened, and never an exception."""
-    try:
-        text = str(err)
-    except (KeyboardInterrupt, SystemExit):
-        raise
-    except BaseException:
-        return "(its message could not be shown)"
-    return text if len(text) <= 200 else text[:197] + "..."
 
 
 def _short(obj: object) -> str:
