@@ -78,15 +78,6 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("call, error, words", CASES)
-def test_bad_input_raises_a_clear_error(call, error, words):
-    with pytest.raises(error) as excinfo:
-        call()
-    message = str(excinfo.value)
-    for word in words:
-        assert word in message, f"{word!r} missing from: {message}"
-
-
 def test_tolerance_of_the_sum_check():
     lib.entropy([0.5, 0.5 + 5e-7])  # within 1e-6: accepted
     with pytest.raises(ValueError):
@@ -229,8 +220,8 @@ MORE_CASES = [
 ]
 
 
-@pytest.mark.parametrize("call, error, words", MORE_CASES)
-def test_more_bad_inputs_raise_clear_errors(call, error, words):
+@pytest.mark.parametrize("call, error, words", CASES + MORE_CASES)
+def test_bad_input_raises_a_clear_error(call, error, words):
     with pytest.raises(error) as excinfo:
         call()
     message = str(excinfo.value)
