@@ -1,4 +1,4 @@
-"""Input checks shared by every function in ``lib``.
+"""Input checks shared by every function in ``lib`` (private: the maths and the machinery both use it).
 
 Each helper turns its argument into a float numpy array or raises a
 ``TypeError``/``ValueError`` whose message names the argument and says what

@@ -1,6 +1,6 @@
-"""The book's exercises and :func:`check`, instant feedback on an answer (every chapter).
+"""Book machinery: the book's exercises and :func:`check`, instant feedback on an answer (every chapter).
 
-Book machinery, not maths. Every exercise has an id such as ``"ch1.penalty"``.
+Every exercise has an id such as ``"ch1.penalty"``.
 A learner writes an answer and calls ``check("ch1.penalty", answer)``; the
 result says whether it is right and, if not, what looks off (the grading
 itself is :func:`lib.feedback.grade`). :func:`check` never raises.

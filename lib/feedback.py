@@ -1,6 +1,6 @@
-"""How :func:`lib.check` reads a learner's answer, compares it and says what is off (every chapter).
+"""Book machinery: how :func:`lib.check` reads an answer, compares it and says what is off (every chapter).
 
-Book machinery, not maths: the grading engine behind the exercises. The
+The grading engine behind the exercises. The
 exercises themselves (ids, expected answers, hints) are in
 :mod:`lib.exercises`; this module knows nothing about any chapter.
 

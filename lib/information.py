@@ -1,4 +1,4 @@
-"""Information measures: surprise, entropy, cross-entropy, KL divergence, perplexity, NLL.
+"""Information measures: surprise, entropy, cross-entropy, KL divergence, perplexity, NLL (chapters 1-7).
 
 All logarithms are natural (the answer is in nats) unless ``base=`` is given:
 ``base=2`` gives bits. Distributions live on the last axis, so a batch of

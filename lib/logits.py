@@ -1,4 +1,4 @@
-"""From logits to probabilities and to the loss, without overflow.
+"""From logits to probabilities and to the loss, without overflow (chapters 1, 4, 6 and 7).
 
 A model's last layer produces *logits* ``z``: any real numbers. Softmax turns
 them into a distribution, ``p_k = exp(z_k) / sum_j exp(z_j)``. Computed

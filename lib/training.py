@@ -241,3 +241,25 @@ def train_logit_table(
     if val is None:
         best_w, best_step = w, len(train_hist) - 1
     return TrainingRun(best_w, np.array(train_hist), np.array(val_hist), best_step)
+
+
+#: Where the rest of the old ``lib.training`` went (until 2026-12-06 it held six ideas), so that a
+#: notebook saved before the move fails with the new import instead of a bare AttributeError.
+_MOVED = {
+    **dict.fromkeys(["ReliabilityBins", "brier_score", "expected_calibration_error", "fit_temperature",
+                     "reliability_bins", "top_label_calibration"], "lib.calibration"),
+    **dict.fromkeys(["conditional_entropy", "expected_nll", "sample_markov", "sample_text",
+                     "stationary_distribution"], "lib.markov"),
+    **dict.fromkeys(["code_length_bits", "range_decode", "range_encode"], "lib.coding"),
+    "ngram_counts": "lib.ngram",
+}
+
+
+def __getattr__(name: str) -> object:
+    if name == "ngram_rows":
+        raise AttributeError("lib.training.ngram_rows is gone: from lib.ngram import fit_ngram, then "
+                             "fit_ngram(train_codes, order, alpha, vocabulary_size=V).distributions(codes) "
+                             "gives the same rows")
+    if name in _MOVED:
+        raise AttributeError(f"lib.training.{name} has moved: from {_MOVED[name]} import {name}")
+    raise AttributeError(f"module 'lib.training' has no attribute {name!r}")

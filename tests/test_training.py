@@ -105,3 +105,15 @@ def test_bad_tables_are_refused():
     with pytest.raises(ValueError, match="loss must be"):
         train_logit_table(np.ones((1, 2)), steps=1, learning_rate=1.0, loss="mse")
     assert np.allclose(log_softmax(np.zeros(2)), np.log(0.5))
+
+
+@pytest.mark.parametrize("name, home", [("ngram_counts", "lib.ngram"), ("fit_temperature", "lib.calibration"),
+                                        ("sample_markov", "lib.markov"), ("range_encode", "lib.coding"),
+                                        ("ngram_rows", "fit_ngram")])
+def test_a_name_that_moved_out_says_where_it_went(name, home):
+    import lib.training
+
+    with pytest.raises(AttributeError, match=home):
+        getattr(lib.training, name)
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        lib.training.nope
