@@ -144,10 +144,9 @@ def softmax(logits: object, axis: int = -1) -> np.ndarray:
 
     Parameters
     ----------
-    logits : array_like
-        Real-valued scores; ``-inf`` marks a choice that is ruled out.
-    axis : int, default -1
-        The axis holding the choices.
+    logits, axis
+        As in :func:`log_softmax`: real-valued scores (``-inf`` rules a
+        choice out), and the axis holding the choices.
 
     Returns
     -------

@@ -306,19 +306,13 @@ def fit_char_ngram(text: str, n: int, alpha: float = 0.0, alphabet: str | None =
     Parameters
     ----------
     text : str
-        The training text.
-    n : int
-        Order of the model: 1 ignores the past, 2 looks at one previous
-        character, 3 at two, ... (1 to 8).
-    alpha : float, default 0
-        Add-α smoothing: ``alpha`` pretend extra occurrences of every pair.
-        0 gives the unsmoothed maximum-likelihood model.
+        The training text; its characters are the tokens.
+    n, alpha, smoothing
+        As in :func:`fit_ngram`.
     alphabet : str, optional
         Every character the model may meet, in sorted order; by default the
         characters of ``text``. Pass the alphabet of the whole corpus so
         held-out text can be scored.
-    smoothing : {"add-alpha", "witten-bell"}
-        How counts become probabilities (see the module's description).
 
     Returns
     -------
