@@ -75,19 +75,35 @@ def _count(ids: np.ndarray, n: int, v: int, start: int = 0) -> tuple[_Level, ...
     """
     passages, length = ids.shape
     context = np.zeros((passages, length), dtype=np.int64)  # the empty context, at every position
+    keys = np.zeros(1, dtype=np.int64)
     levels = []
     for size in range(n):
-        if size == 0:
-            keys = np.zeros(1, dtype=np.int64)
-        else:  # extend each position's shorter context by its next-older token
-            keys, context = np.unique(context[:, 1:] * v + ids[:, :length - size], return_inverse=True)
+        if size > 0:  # extend each position's shorter context by its next-older token
+            keys, context = _unique(context[:, 1:] * v + ids[:, :length - size], len(keys) * v, inverse=True)
             context = context.reshape(passages, length - size)  # column j: the context of position j + size
         skip = max(start - size, 0)
         at, nexts = context[:, skip:].ravel(), ids[:, size + skip:].ravel()
-        pair_keys, pair_counts = np.unique(at * v + nexts, return_counts=True)
+        pair_keys, pair_counts = _unique(at * v + nexts, len(keys) * v)
         levels.append(_Level(keys, np.bincount(at, minlength=len(keys)),
                              np.bincount(pair_keys // v, minlength=len(keys)), pair_keys, pair_counts))
     return tuple(levels)
+
+
+def _unique(keys: np.ndarray, key_space: int, inverse: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(keys, return_inverse=inverse, return_counts=not inverse)`` for keys in ``[0, key_space)``.
+
+    The same result, in linear time with ``np.bincount`` when the key space is
+    not much larger than the keys; by sorting otherwise.
+    """
+    keys = keys.ravel()
+    if key_space > max(4 * keys.size, 1 << 16):
+        return np.unique(keys, return_inverse=inverse, return_counts=not inverse)
+    counts = np.bincount(keys, minlength=key_space)
+    present = np.flatnonzero(counts)
+    if not inverse:
+        return present, counts[present]
+    rank = np.cumsum(counts > 0) - 1  # a key's index among the present ones
+    return present, rank[keys]
 
 
 @dataclass(frozen=True)
