@@ -1,9 +1,9 @@
 """Book machinery: the book's exercises and :func:`check`, instant feedback on an answer (every chapter).
 
-Every exercise has an id such as ``"ch1.penalty"``.
-A learner writes an answer and calls ``check("ch1.penalty", answer)``; the
-result says whether it is right and, if not, what looks off (the grading
-itself is :func:`lib.feedback.grade`). :func:`check` never raises.
+Every exercise has an id such as ``"ch1.penalty"``. A learner writes an
+answer and calls ``check("ch1.penalty", answer)``; the result says whether it
+is right and, if not, what looks off (the grading itself is
+:func:`lib.feedback.grade`). :func:`check` never raises.
 
 Expected answers are computed by ``lib`` itself, never typed in. Each
 chapter's exercises are built by one function below, ``_ch1`` ... ``_ch7``,
@@ -248,17 +248,18 @@ class ExerciseTable(MutableMapping):
         self._tables: dict[str, dict[str, Exercise]] = {}
 
     def _chapter(self, exercise_id: object) -> dict[str, Exercise]:
+        """The exercises of the chapter ``exercise_id`` belongs to, built on first use ({} if none)."""
         chapter = exercise_id.partition(".")[0] if isinstance(exercise_id, str) else ""
-        if chapter not in self._tables:
-            build = self._builders.get(chapter)
-            self._tables[chapter] = build() if build is not None else {}
-        return self._tables[chapter]
+        if chapter not in self._tables and chapter in self._builders:
+            self._tables[chapter] = self._builders[chapter]()
+        return self._tables.get(chapter, {})
 
     def __getitem__(self, exercise_id: str) -> Exercise:
         return self._chapter(exercise_id)[exercise_id]
 
     def __setitem__(self, exercise_id: str, spec: Exercise) -> None:
-        self._chapter(exercise_id)[exercise_id] = spec
+        self._chapter(exercise_id)  # build the chapter first, so that building it later cannot overwrite spec
+        self._tables.setdefault(exercise_id.partition(".")[0], {})[exercise_id] = spec
 
     def __delitem__(self, exercise_id: str) -> None:
         del self._chapter(exercise_id)[exercise_id]
