@@ -3,7 +3,7 @@
 #   make book   install what the book needs into .venv, build the website into _build/html
 #   make test   install the test tools too, run every test and execute every notebook
 #
-# Also: make lab (open the chapters in JupyterLab), make bench (timings), make clear
+# Also: make pdf (the PDF edition; needs TeX, see below), make lab (open the chapters in JupyterLab), make bench (timings), make clear
 # (strip notebook outputs before committing), make assignments (student notebooks and
 # autograders for the problem sets, into _build/assignments), make clean.
 
@@ -13,11 +13,22 @@ BIN    := $(VENV)/bin
 # Jupyter kernels started from here (nbval, the book build) use the venv's Python.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: book test lab bench clear clean assignments
+.PHONY: book test lab bench clear clean assignments pdf
 
 book: $(VENV)/.installed-book _build/.lib-stamp
 	$(BIN)/jupyter-book build . -W -n --keep-going
 	@echo "The book is built: open $(CURDIR)/_build/html/index.html in a browser."
+
+# The PDF edition, from the same sources. Needs TeX from Debian (what .ci/run installs):
+# apt-get install texlive-xetex texlive-latex-extra texlive-fonts-recommended latexmk
+#                 fonts-freefont-otf librsvg2-bin poppler-utils
+# The website links to _build/html/why-log-p.pdf, so build the book first.
+pdf: $(VENV)/.installed-book _build/.lib-stamp
+	@command -v xelatex >/dev/null || { echo "make pdf needs TeX: see the comment above 'pdf:' in the Makefile"; exit 1; }
+	$(BIN)/jupyter-book build . --builder pdflatex -W -n --keep-going
+	mkdir -p _build/html
+	cp _build/latex/why-log-p.pdf _build/html/why-log-p.pdf
+	@echo "The PDF edition is built: $(CURDIR)/_build/latex/why-log-p.pdf (also linked from the website)"
 
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest

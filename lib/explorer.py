@@ -319,9 +319,13 @@ class Explorer:
             self._draw_into(subfigure, {**self.values(), **snapshot})
         return _figure_bytes(fig, "svg").decode("utf-8")
 
-    def static_html(self) -> str:
-        """The static view as an HTML figure with alt text and a caption."""
-        svg64 = base64.b64encode(self.static_svg().encode("utf-8")).decode("ascii")
+    def static_html(self, svg: str | None = None) -> str:
+        """The static view as an HTML figure with alt text and a caption.
+
+        ``svg`` is :meth:`static_svg`, when the caller has drawn it already.
+        """
+        svg = self.static_svg() if svg is None else svg
+        svg64 = base64.b64encode(svg.encode("utf-8")).decode("ascii")
         note = ("Static view of the explorer at a few settings. Open this chapter in Binder "
                 "(the rocket icon at the top of the page) or Jupyter to move the controls yourself.")
         return (
@@ -361,6 +365,10 @@ class Explorer:
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, str]:
         bundle = dict(self.widget._repr_mimebundle_())
         bundle["text/html"] = self.web_html()
+        if self._web is not None:
+            # The book build: the snapshots as one SVG too, which is what print (the PDF
+            # edition) shows; the website prefers the HTML above, Jupyter the widget.
+            bundle["image/svg+xml"] = self._web["static_svg"]
         return bundle
 
     def _on_change(self, change: dict) -> None:
@@ -474,6 +482,7 @@ def _web_data(explorer: Explorer) -> dict:
         "start": start,
         "readouts": [explorer.readout_text(s) for s in settings],
         "settings": [explorer.setting_text(s) for s in settings],
+        "static_svg": explorer.static_svg(),
         **_compact(explorer.web_frames()),
     }
 
@@ -543,7 +552,7 @@ def _live_html(explorer: Explorer, web: dict) -> str:
         f'width="{round(explorer.size[0] * CSS_DPI)}" height="{round(explorer.size[1] * CSS_DPI)}">'
         f'<figcaption><p class="explorer-readout" aria-live="polite">'
         f"{html.escape(web['readouts'][first])}</p></figcaption></figure></div>"
-        + explorer.static_html()
+        + explorer.static_html(web["static_svg"])
         + f'<script type="application/json" class="explorer-meta">{_script_json(meta)}</script>'
         + f'<script type="application/json" class="explorer-frames">{_script_json(frames)}</script>'
         + "</div>"

@@ -31,6 +31,7 @@ import shutil
 from pathlib import Path
 
 import nbformat
+from docutils import nodes
 
 from lib.explorer import WEB_FRAMES_ENV
 
@@ -140,6 +141,19 @@ def tidy_scripts(app, pagename, templatename, context, doctree) -> None:
         context["default_mode"] = "auto"
 
 
+def label_solutions_for_print(app, doctree, docname) -> None:
+    """In print, where a folded ``<details>`` cannot fold, each solution gets a "Solution" heading.
+
+    Every builder but HTML drops raw HTML, so without this the solution's code would follow
+    the exercise with nothing to say what it is.
+    """
+    if app.builder.format == "html":
+        return
+    for raw in list(doctree.findall(nodes.raw)):
+        if '<details class="solution">' in raw.astext():
+            raw.replace_self(nodes.rubric(text="Solution"))
+
+
 def setup(app):
     # Before any notebook executes: kernels started by this build draw the explorers' frames.
     os.environ[WEB_FRAMES_ENV] = "1"
@@ -150,4 +164,5 @@ def setup(app):
     app.connect("build-finished", copy_executed_notebooks)
     # After MyST-NB (priority 500) has added the page's scripts.
     app.connect("html-page-context", tidy_scripts, priority=600)
+    app.connect("doctree-resolved", label_solutions_for_print)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
