@@ -21,7 +21,7 @@ The rules that a regular expression can see:
   the page): write ``\\Vert``.
 
 Checked: every chapter notebook's Markdown (and its code, for the ``lib`` names),
-and the pages notation.md, glossary.md, cheatsheet.md and intro.md.
+and the pages notation.md, glossary.md, cheatsheet.md, intro.md and references.md.
 """
 
 from __future__ import annotations
@@ -34,7 +34,8 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CHAPTERS = sorted((REPO_ROOT / "chapters").glob("*.ipynb"))
-PAGES = [REPO_ROOT / name for name in ("notation.md", "glossary.md", "cheatsheet.md", "intro.md")]
+PAGES = [REPO_ROOT / name for name in ("notation.md", "glossary.md", "cheatsheet.md", "intro.md",
+                                      "references.md")]
 
 #: Chapters another agent is rewriting to this notation on another branch. Their failures are
 #: expected here; the coordinator empties this set when the branches are merged.
