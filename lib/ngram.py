@@ -149,6 +149,60 @@ class CharNgramModel:
         """Mean negative log-likelihood per predicted character, in nats (``inf`` if any p is 0)."""
         return float(-np.mean(self.log_probs(text)))
 
+    def distributions(self, text: str) -> np.ndarray:
+        """The model's whole distribution at every position ``i >= n - 1`` of ``text``.
+
+        Row ``j`` is :meth:`probabilities` of ``text[j:j + n - 1]``, the prediction for
+        ``text[j + n - 1]``: a dense table an entropy coder can use. Each distinct context is
+        expanded once, shorter contexts before longer ones, so the cost grows with the number
+        of distinct contexts in ``text``, not with ``V ** (n - 1)``.
+
+        Returns
+        -------
+        numpy.ndarray, shape (len(text) - n + 1, V)
+
+        Examples
+        --------
+        >>> wb = fit_char_ngram("abab", n=2, smoothing="witten-bell")
+        >>> wb.distributions("aab").round(4)  # after "a", then after "a" again
+        array([[0.1667, 0.8333],
+               [0.1667, 0.8333]])
+        """
+        codes = encode(text, self.alphabet)
+        if len(codes) < self.n:
+            raise ValueError(f"text must have at least n = {self.n} characters, but has {len(codes)}")
+        contexts = np.lib.stride_tricks.sliding_window_view(codes, self.n)[:, :-1]
+        v = self.vocabulary_size
+        table = np.full((1, v), 1.0 / v)  # distinct rows so far; row 0: Witten-Bell's uniform base
+        row_of = np.zeros(len(contexts), dtype=np.int64)  # each position's current row
+        ids = np.zeros(len(contexts), dtype=np.int64)  # the empty context, always seen
+        for length, level in enumerate(self.levels):
+            if length > 0:
+                ids = _lookup_ids(level.context_keys, ids * v + contexts[:, -length], ids >= 0)
+            if self.smoothing == "add-alpha" and length < self.n - 1:
+                continue  # add-alpha reads only the longest context's counts
+            seen = ids >= 0
+            wanted, first, where = np.unique(ids[seen], return_index=True, return_inverse=True)
+            pair_context = level.pair_keys // v
+            keep = np.isin(pair_context, wanted)
+            counts = np.zeros((len(wanted), v))
+            counts[np.searchsorted(wanted, pair_context[keep]), level.pair_keys[keep] % v] = level.pair_counts[keep]
+            total = level.context_counts[wanted][:, None].astype(np.float64)
+            if self.smoothing == "witten-bell":
+                types = level.context_types[wanted][:, None].astype(np.float64)
+                parent = table[row_of[seen][first]]  # the next-shorter context's prediction
+                rows = (counts + types * parent) / (total + types)
+            else:
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    rows = np.nan_to_num((counts + self.alpha) / (total + self.alpha * v), nan=0.0)
+                if not seen.all():  # a context never seen in training
+                    unseen_row = np.full(v, 1.0 / v if self.alpha > 0 else 0.0)
+                    table = np.vstack([table, unseen_row])
+                    row_of[~seen] = len(table) - 1
+            row_of[seen] = len(table) + where.ravel()
+            table = np.vstack([table, rows])
+        return table[row_of]
+
     def _probabilities(self, contexts: np.ndarray, nexts: np.ndarray) -> np.ndarray:
         """p(next | context) for rows of context codes (oldest first) and their next codes."""
         v = self.vocabulary_size

@@ -248,3 +248,18 @@ def test_with_order_equals_fitting_that_order():
         full.with_order(6)
 
 
+
+
+@pytest.mark.parametrize("smoothing, alpha", [("witten-bell", 0.0), ("add-alpha", 0.1), ("add-alpha", 0.0)])
+@pytest.mark.parametrize("n", [1, 2, 4])
+def test_distributions_are_the_probabilities_at_every_position(n, smoothing, alpha):
+    model = fit_char_ngram(TEXT, n, alpha=alpha, alphabet=ALPHABET, smoothing=smoothing)
+    text = HELDOUT + "xz"  # ends in contexts never seen in training
+    rows = model.distributions(text)
+    expected = np.array([model.probabilities(text[j:j + n - 1]) for j in range(len(text) - n + 1)])
+    np.testing.assert_allclose(rows, expected, rtol=1e-12, atol=0)
+    codes = encode(text, ALPHABET)[n - 1:]
+    with np.errstate(divide="ignore"):
+        np.testing.assert_allclose(np.log(rows[np.arange(len(codes)), codes]), model.log_probs(text))
+    with pytest.raises(ValueError, match="at least n"):
+        model.distributions(text[:n - 1])
