@@ -160,7 +160,8 @@ class NgramModel:
 
         Row ``i - (n - 1)`` is :meth:`probabilities` of the ``n - 1`` tokens
         before position ``i``: the table an entropy coder needs. Each distinct
-        context is worked out once.
+        context is expanded once, shorter contexts before longer ones, so the cost
+        grows with the number of distinct contexts in ``text``, not with ``V ** (n - 1)``.
 
         Examples
         --------
@@ -170,15 +171,43 @@ class NgramModel:
 
         (After 0 training saw 1 twice: (0 + 1) / (2 + 2) and (2 + 1) / (2 + 2);
         after 1 it saw 0 once: (1 + 1) / (1 + 2) and (0 + 1) / (1 + 2).)
+
+        >>> fit_char_ngram("abab", n=2, smoothing="witten-bell").distributions("aab").round(4)
+        array([[0.1667, 0.8333],
+               [0.1667, 0.8333]])
         """
         contexts, _ = self._windows(text)
         v = self.vocabulary_size
-        if self.n == 1:
-            unique, where = contexts[:1], np.zeros(len(contexts), dtype=np.int64)
-        else:
-            unique, where = np.unique(contexts, axis=0, return_inverse=True)
-        rows = self._probabilities(np.repeat(unique, v, axis=0), np.tile(np.arange(v), len(unique)))
-        return rows.reshape(len(unique), v)[where.ravel()]
+        table = np.full((1, v), 1.0 / v)  # distinct rows so far; row 0: Witten-Bell's uniform base
+        row_of = np.zeros(len(contexts), dtype=np.int64)  # each position's current row
+        ids = np.zeros(len(contexts), dtype=np.int64)  # the empty context, always seen
+        for length, level in enumerate(self.levels):
+            if length > 0:
+                ids = _lookup_ids(level.context_keys, ids * v + contexts[:, -length], ids >= 0)
+            if self.smoothing == "add-alpha" and length < self.n - 1:
+                continue  # add-alpha reads only the longest context's counts
+            seen = ids >= 0
+            wanted, first, where = np.unique(ids[seen], return_index=True, return_inverse=True)
+            pair_context = level.pair_keys // v
+            keep = np.isin(pair_context, wanted)
+            counts = np.zeros((len(wanted), v))
+            counts[np.searchsorted(wanted, pair_context[keep]), level.pair_keys[keep] % v] = level.pair_counts[keep]
+            total = level.context_counts[wanted][:, None].astype(np.float64)
+            if self.smoothing == "witten-bell":
+                types = level.context_types[wanted][:, None].astype(np.float64)
+                parent = table[row_of[seen][first]]  # the next-shorter context's prediction
+                rows = (counts + types * parent) / (total + types)
+            else:
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    rows = np.nan_to_num((counts + self.alpha) / (total + self.alpha * v), nan=0.0)
+                if not seen.all():  # a context never seen in training: alpha / (alpha V), as above
+                    with np.errstate(invalid="ignore"):
+                        unseen_row = np.nan_to_num(np.full(v, self.alpha) / (self.alpha * v), nan=0.0)
+                    table = np.vstack([table, unseen_row])
+                    row_of[~seen] = len(table) - 1
+            row_of[seen] = len(table) + where.ravel()
+            table = np.vstack([table, rows])
+        return table[row_of]
 
     def with_order(self, n: int) -> NgramModel:
         """The same training counts read as an order-``n`` model (``n`` up to this model's).
