@@ -249,8 +249,7 @@ def fit_char_ngram(text: str, n: int, alpha: float = 0.0, alphabet: str | None =
         if length == 0:
             context_keys = np.zeros(1, dtype=np.int64)
         else:  # extend each position's shorter context by its next-older character
-            context_keys, ids = np.unique(ids[1:] * v + codes[:len(codes) - length], return_inverse=True)
-            ids = ids.ravel()
+            context_keys, ids = _unique_inverse(ids[1:] * v + codes[:len(codes) - length])
         context_counts = np.bincount(ids, minlength=len(context_keys))
         pair_keys, pair_counts = np.unique(ids * v + codes[length:], return_counts=True)
         context_types = np.bincount(pair_keys // v, minlength=len(context_keys))
@@ -285,6 +284,28 @@ def _check_alpha(alpha: object) -> float:
     if not math.isfinite(alpha) or alpha < 0:
         raise ValueError(f"alpha must be a finite number >= 0, but got {alpha}")
     return alpha
+
+
+def _unique_inverse(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(keys, return_inverse=True)`` for a 1-d integer array, through a stable sort.
+
+    The same two arrays (the sorted distinct keys, and each key's index among them), about twice
+    as fast on the counter's keys, which repeat a lot: numpy's default sort for ``return_inverse``
+    is slower on such input than its stable (radix/merge) sort.
+
+    Examples
+    --------
+    >>> _unique_inverse(np.array([7, 3, 7, 5]))
+    (array([3, 5, 7]), array([2, 0, 2, 1]))
+    """
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    first = np.empty(len(keys), dtype=bool)  # where a new distinct key starts, in sorted order
+    first[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    inverse = np.empty(len(keys), dtype=np.int64)
+    inverse[order] = np.cumsum(first) - 1
+    return ordered[first], inverse
 
 
 def _lookup_ids(keys: np.ndarray, query: np.ndarray, valid: np.ndarray) -> np.ndarray:

@@ -248,3 +248,31 @@ def test_with_order_equals_fitting_that_order():
         full.with_order(6)
 
 
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(min_value=-2**62, max_value=2**62), max_size=60), st.integers(0, 3))
+def test_unique_inverse_equals_numpy_unique(values, spread):
+    """The counter's stable-sort np.unique(return_inverse=True): same keys, same inverse, any input."""
+    from lib.ngram import _unique_inverse
+
+    keys = np.array(values, dtype=np.int64) // (10 ** (6 * spread) or 1)  # spread 0..3: from distinct to heavily repeated
+    expected_keys, expected_inverse = np.unique(keys, return_inverse=True)
+    got_keys, got_inverse = _unique_inverse(keys)
+    assert np.array_equal(got_keys, expected_keys) and got_keys.dtype == expected_keys.dtype
+    assert np.array_equal(got_inverse, expected_inverse.ravel()) and got_inverse.dtype == np.int64
+
+
+def test_unique_inverse_on_the_corpus_keys():
+    """On the real counter's keys (many repeats), the fitted levels are what np.unique gives."""
+    from lib.corpus import load_split
+
+    text = load_split().validation
+    model = fit_char_ngram(text, n=4)
+    codes, v = encode(text, model.alphabet), model.vocabulary_size
+    ids = np.zeros(len(codes), dtype=np.int64)
+    for length, level in enumerate(model.levels[1:], start=1):
+        keys, ids = np.unique(ids[1:] * v + codes[:len(codes) - length], return_inverse=True)
+        ids = ids.ravel()
+        assert np.array_equal(level.context_keys, keys)
+        assert np.array_equal(level.context_counts, np.bincount(ids, minlength=len(keys)))
