@@ -362,3 +362,18 @@ def test_an_id_model_reads_ids_and_a_text_model_reads_text():
         fit_ngram([0, 1], 2, vocabulary_size=0)
     with pytest.raises(TypeError, match="text must be a str"):
         fit_char_ngram("abab", 2).nll([0, 1])
+
+
+def test_unique_inverse_on_the_corpus_keys():
+    """On the real corpus (many repeated keys), the counter's levels are what np.unique gives."""
+    from lib.corpus import load_split
+
+    text = load_split().validation
+    model = fit_char_ngram(text, n=4)
+    codes, v = encode(text, model.alphabet), model.vocabulary_size
+    ids = np.zeros(len(codes), dtype=np.int64)
+    for length, level in enumerate(model.levels[1:], start=1):
+        keys, ids = np.unique(ids[1:] * v + codes[:len(codes) - length], return_inverse=True)
+        ids = ids.ravel()
+        assert np.array_equal(level.context_keys, keys)
+        assert np.array_equal(level.context_counts, np.bincount(ids, minlength=len(keys)))
