@@ -353,12 +353,19 @@ class Explorer:
         already drew, so a learner's Run All never pays for the website's snapshots.
         """
         svg64 = base64.b64encode(self.image.value).decode("ascii")
+        # The caption and alt text the chapter wrote describe the snapshots, which this
+        # figure is not: it shows the one current setting, so it says so instead.
+        setting = self.setting_text(self.values())
+        alt = f"The explorer's figure at one setting, {setting}."
+        if self.readout is not None:
+            alt += f" {self.readout_text(self.values())}"
+        caption = (f"The explorer at {setting}. Open this notebook with a running kernel "
+                   "(Jupyter, Binder or Colab) to move its controls.")
         return (
             '<figure class="explorer-static">'
-            f'<img src="data:image/svg+xml;base64,{svg64}" '
-            f'alt="{html.escape(self.alt)} Setting: {html.escape(self.setting_text(self.values()))}." '
+            f'<img src="data:image/svg+xml;base64,{svg64}" alt="{html.escape(alt)}" '
             'style="max-width:100%;height:auto">'
-            f"<figcaption>{html.escape(self.caption)}</figcaption>"
+            f"<figcaption>{html.escape(caption)}</figcaption>"
             "</figure>"
         )
 

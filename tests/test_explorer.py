@@ -96,7 +96,10 @@ def test_mimebundle_outside_the_build_falls_back_to_the_live_frame(monkeypatch):
     bundle = explorer._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle
     text = bundle["text/html"]
-    assert 'alt="Three bars Setting: p = 0.70."' in text and "Bars of height p." in text
+    # The chapter's caption and alt text describe the snapshots; this shows one setting, and says so.
+    assert 'alt="The explorer&#x27;s figure at one setting, p = 0.70."' in text
+    assert "The explorer at p = 0.70. Open this notebook with a running kernel" in text
+    assert "Three bars" not in text and "Bars of height p." not in text
     svg = base64.b64decode(re.search(r"base64,([A-Za-z0-9+/=]+)", text).group(1))
     assert svg == explorer.image.value  # exactly the figure the widget shows
 
