@@ -134,9 +134,9 @@ def _ch4() -> dict[str, Exercise]:
             signature="log_softmax(z)",
         ),
         "ch4.floor": NumberExercise(
-            expected=lambda: entropy(np.array([5, 1, 0, 2]) / 8),
+            expected=lambda: entropy(np.array([4, 1, 1, 2]) / 8),
             hint="Average the 8 one-hot losses: it is the cross-entropy against the frequencies "
-                 "[5/8, 1/8, 0, 2/8], smallest when the model predicts exactly those; its value there is their entropy.",
+                 "[4/8, 1/8, 1/8, 2/8], smallest when the model predicts exactly those; its value there is their entropy.",
         ),
     }
 
