@@ -143,7 +143,7 @@ def _ch4() -> dict[str, Exercise]:
 
 def _ch5() -> dict[str, Exercise]:
     """Chapter 5: KL divergence and perplexity."""
-    from lib.information import kl_divergence, perplexity
+    from lib.information import cross_entropy, kl_divergence, perplexity
 
     return {
         "ch5.perplexity": NumberExercise(
@@ -165,7 +165,10 @@ def _ch5() -> dict[str, Exercise]:
             slips=(Slip("That is KL the wrong way round, KL(p_theta || p_data); KL is not symmetric. "
                         "Weight the log-ratio by the data's probabilities: "
                         "sum of p_data[k] * log(p_data[k] / p_theta[k]).",
-                        wrong=lambda: kl_divergence([0.9, 0.1], [0.5, 0.5])),),
+                        wrong=lambda: kl_divergence([0.9, 0.1], [0.5, 0.5])),
+                   Slip("That is the whole expected loss, the cross-entropy H(p_data, p_theta); "
+                        "subtract the floor, the entropy log 2, to leave the KL.",
+                        wrong=lambda: cross_entropy([0.5, 0.5], [0.9, 0.1]))),
         ),
         "ch5.word_perplexity": NumberExercise(
             expected=lambda: perplexity(1.2 * 5.5),

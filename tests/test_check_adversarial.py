@@ -324,6 +324,7 @@ SLIPS = [
     ("ch1.one_nat", lambda: math.e, ["e^(+1)"]),
     ("ch3.mean_nll", lambda: 3 * lib.nll([0.1, 0.2, 0.7]), ["sum", "not their mean", "(3)"]),
     ("ch5.kl", lambda: lib.kl_divergence([0.9, 0.1], [0.5, 0.5]), ["wrong way round", "not symmetric"]),
+    ("ch5.kl", lambda: lib.cross_entropy([0.5, 0.5], [0.9, 0.1]), ["whole expected loss", "log 2"]),
     ("ch5.perplexity", lambda: 2**2.5, ["2 ** 2.5", "nats", "np.exp(2.5)"]),
     ("ch5.perplexity", lambda: 10**2.5, ["10 ** 2.5"]),
     ("ch5.nats", lambda: math.log2(9), ["in bits"]),
