@@ -206,7 +206,7 @@ def ch1_penalties(s):  # the legend lists each penalty at p, −log p among them
 @shows("chapters/02_surprise_and_entropy", "p_a", "rest")
 def ch2_entropy(s):  # the title's entropy in bits, and the surprise of a beneath its bar
     share = {"evenly over b, c, d": [1, 1, 1], "evenly over b, c": [1, 1, 0],
-             "all on b": [1, 0, 0]}[s["rest"]]
+             "all on b": [1, 0, 0], "3 : 2 : 1 over b, c, d": [3, 2, 1]}[s["rest"]]
     p = np.array([s["p_a"], *((1 - s["p_a"]) * np.array(share) / sum(share))])
     a = f"{lib.surprise(s['p_a'], base=2):.2f}" if s["p_a"] > 0 else "never"
     return [f"entropy H = {lib.entropy(p, base=2):.2f} bits", a]
