@@ -229,13 +229,17 @@ def _ch7() -> dict[str, Exercise]:
             cases=(([[0.0, 0.0]], [[3.0, 1.0]]),
                    ([[1.0, -1.0, 0.5], [0.0, 0.0, 0.0]], [[2.0, 0.0, 1.0], [0.0, 0.0, 0.0]]),
                    ([[2.0, 0.0], [0.0, 3.0], [-1.0, 1.0]], [[5.0, 1.0], [0.0, 4.0], [2.0, 2.0]])),
-            hint="Row a gets n_a * softmax(W_a) - C_a, where n_a = C_a.sum(); divide everything by N = C.sum().",
+            hint="Row a gets C_a * softmax(W_a) - C[a], with C_a = C[a].sum(); divide everything by N = C.sum().",
             signature="table_gradient(W, C)",
         ),
         "ch7.ece": NumberExercise(
             expected=lambda: expected_calibration_error([0.95] * 4 + [0.65] * 2, [1, 0, 1, 1, 1, 0]),
-            hint="Group by bin, take |accuracy - mean confidence| in each, and weight each bin by its share "
-                 "of the predictions (4/6 and 2/6), not equally.",
+            hint="Put each prediction in its bin (0.9-1.0, 0.6-0.7), take |accuracy - mean confidence| in "
+                 "each bin, and combine them as the ECE formula does; give three decimals.",
+            slips=(Slip("That is the plain mean of the two bins' gaps: weight each bin by its share of the "
+                        "predictions (4/6 and 2/6), not equally.",
+                        wrong=lambda: (abs(0.75 - 0.95) + abs(0.5 - 0.65)) / 2),),
+            unit="",
         ),
     }
 

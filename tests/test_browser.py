@@ -314,7 +314,7 @@ def ch7_temperature(s):  # the panels' titles: ECE of the reliability diagram, m
     conf, acc, weight = top_label_calibration(logits, val)
     h = np.sum(val.sum(axis=1) * lib.entropy(lib.softmax(logits))) / val.sum()
     return [f"ECE = {expected_calibration_error(conf, acc, weight, 10):.3f}",
-            f"H = {h:.2f} nats"]
+            f"mean entropy {h:.2f} nats"]
 
 
 def rebuilt_control(spec: dict):
