@@ -10,8 +10,9 @@ The model predicts the next symbol from the ``context`` symbols before it:
 3. **Logits.** ``z = h W2 + b2``, one logit per symbol of the vocabulary (V),
    and ``p_theta(. | x_{<t}) = softmax(z)``.
 
-The loss is the mean ``-log p_theta(y | x)`` over examples (computed from the
-logits with log-sum-exp, :func:`lib.logits.cross_entropy_from_logits`).
+The loss is the mean ``-log p_theta(y | x)`` over examples, computed from the
+logits with log-sum-exp (:func:`lib.logits.log_softmax`,
+:func:`lib.logits.cross_entropy_from_logits`), never as ``log(softmax(z))``.
 
 The backward pass is the chain rule, layer by layer, from chapter 4's
 gradient at the logits, ``dl/dz = p - q`` (``q`` one-hot on the observed
@@ -46,7 +47,7 @@ from typing import NamedTuple
 import numpy as np
 
 from lib._validate import as_float_array, read_real_array, safe_repr
-from lib.logits import cross_entropy_from_logits, softmax
+from lib.logits import cross_entropy_from_logits, log_softmax, softmax
 
 __all__ = [
     "PARAMETER_NAMES",
@@ -190,10 +191,16 @@ def mlp_backward(params: dict[str, np.ndarray], cache: _Cache, targets: object) 
     >>> float(np.abs(grads["E"][[2, 3]]).sum())  # symbols 2 and 3 were no one's context
     0.0
     """
+    n, v = cache.z.shape
+    return _backward_from_probs(params, cache, softmax(cache.z), _check_targets(targets, n, v))
+
+
+def _backward_from_probs(params: dict[str, np.ndarray], cache: _Cache, p: np.ndarray,
+                         y: np.ndarray) -> dict[str, np.ndarray]:
+    """:func:`mlp_backward` given the model's probabilities ``p`` (overwritten) and checked targets."""
     contexts, e, h, z = cache
-    n, v = z.shape
-    y = _check_targets(targets, n, v)
-    dz = softmax(z)
+    n = len(z)
+    dz = p
     dz[np.arange(n), y] -= 1.0  # p - q, q one-hot on the target
     dz /= n  # the loss is a mean over N examples
     dh = dz @ params["W2"].T
@@ -218,15 +225,16 @@ def mlp_loss_and_grads(params: dict[str, np.ndarray], contexts: object,
     (3.3, 3.3)
     """
     logits, cache = mlp_forward(params, contexts)
-    loss = cross_entropy_from_logits(logits, _check_targets(targets, len(logits), logits.shape[1]))
-    return loss, mlp_backward(params, cache, targets)
+    y = _check_targets(targets, len(logits), logits.shape[1])
+    log_p = log_softmax(logits)  # z - logsumexp(z), stable for any logits
+    loss = -float(np.mean(log_p[np.arange(len(y)), y]))
+    return loss, _backward_from_probs(params, cache, np.exp(log_p), y)
 
 
 def mlp_log_probs(params: dict[str, np.ndarray], contexts: object) -> np.ndarray:
     """``log p_theta(. | context)`` for every row of ``contexts``, shape (N, V), in nats."""
     logits, _ = mlp_forward(params, contexts)
-    shifted = logits - logits.max(axis=1, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    return log_softmax(logits)
 
 
 def mlp_nll(params: dict[str, np.ndarray], contexts: object, targets: object, batch_size: int = 8192) -> float:
@@ -325,7 +333,7 @@ def train_mlp(params: dict[str, np.ndarray], X: object, y: object, steps: int, b
               learning_rate: float = 3e-3, seed: int = 0, *, optimizer: str = "adam",
               X_val: object = None, y_val: object = None, eval_every: int = 0,
               train_eval_size: int = 20_000, patience: int | None = None,
-              keep_best: bool = True) -> tuple[dict[str, np.ndarray], TrainingLog]:
+              keep_best: bool = True, final_learning_rate: float | None = None) -> tuple[dict[str, np.ndarray], TrainingLog]:
     """Train by minibatch gradient descent on the mean ``-log p``; returns new parameters and a log.
 
     Each step draws ``batch_size`` examples at random (a seeded generator, so
@@ -365,6 +373,10 @@ def train_mlp(params: dict[str, np.ndarray], X: object, y: object, steps: int, b
     keep_best : bool
         Return the parameters of the evaluation step with the lowest
         validation loss (needs validation examples), not the last ones.
+    final_learning_rate : float, optional
+        If given, the step size decays geometrically from ``learning_rate``
+        at step 1 to ``final_learning_rate`` at step ``steps``:
+        ``learning_rate * (final_learning_rate / learning_rate) ** ((step - 1) / (steps - 1))``.
 
     Returns
     -------
@@ -386,6 +398,8 @@ def train_mlp(params: dict[str, np.ndarray], X: object, y: object, steps: int, b
     steps = _check_size(steps, "steps", minimum=0)
     batch_size = _check_size(batch_size, "batch_size")
     learning_rate = _check_positive(learning_rate, "learning_rate")
+    final_lr = learning_rate if final_learning_rate is None else _check_positive(final_learning_rate,
+                                                                                 "final_learning_rate")
     eval_every = _check_size(eval_every, "eval_every", minimum=0)
     if optimizer not in ("adam", "sgd"):
         raise ValueError(f"optimizer must be 'adam' or 'sgd', but got {safe_repr(optimizer)}")
@@ -433,16 +447,17 @@ def train_mlp(params: dict[str, np.ndarray], X: object, y: object, steps: int, b
         batch = rng.integers(0, len(X), size=batch_size)
         loss, grads = mlp_loss_and_grads(theta, X[batch], y[batch])
         batch_loss.append(loss)
+        lr = learning_rate * (final_lr / learning_rate) ** ((step - 1) / max(steps - 1, 1))
         for name in PARAMETER_NAMES:
             g = grads[name]
             if optimizer == "sgd":
-                theta[name] -= learning_rate * g
+                theta[name] -= lr * g
                 continue
             m[name] = beta1 * m[name] + (1 - beta1) * g
             s[name] = beta2 * s[name] + (1 - beta2) * g * g
             m_hat = m[name] / (1 - beta1 ** step)
             s_hat = s[name] / (1 - beta2 ** step)
-            theta[name] -= learning_rate * m_hat / (np.sqrt(s_hat) + eps)
+            theta[name] -= lr * m_hat / (np.sqrt(s_hat) + eps)
         if (eval_every and step % eval_every == 0) or step == steps:
             if evaluate(step):
                 break
