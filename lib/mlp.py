@@ -42,6 +42,7 @@ random: the model starts confidently wrong, and the step-0 loss lies far above
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
@@ -53,6 +54,7 @@ __all__ = [
     "PARAMETER_NAMES",
     "TrainingLog",
     "init_mlp",
+    "load_mlp_checkpoint",
     "make_context_windows",
     "mlp_backward",
     "mlp_forward",
@@ -333,7 +335,8 @@ def train_mlp(params: dict[str, np.ndarray], X: object, y: object, steps: int, b
               learning_rate: float = 3e-3, seed: int = 0, *, optimizer: str = "adam",
               X_val: object = None, y_val: object = None, eval_every: int = 0,
               train_eval_size: int = 20_000, patience: int | None = None,
-              keep_best: bool = True, final_learning_rate: float | None = None) -> tuple[dict[str, np.ndarray], TrainingLog]:
+              keep_best: bool = True, final_learning_rate: float | None = None,
+              decay_steps: int | None = None) -> tuple[dict[str, np.ndarray], TrainingLog]:
     """Train by minibatch gradient descent on the mean ``-log p``; returns new parameters and a log.
 
     Each step draws ``batch_size`` examples at random (a seeded generator, so
@@ -375,8 +378,11 @@ def train_mlp(params: dict[str, np.ndarray], X: object, y: object, steps: int, b
         validation loss (needs validation examples), not the last ones.
     final_learning_rate : float, optional
         If given, the step size decays geometrically from ``learning_rate``
-        at step 1 to ``final_learning_rate`` at step ``steps``:
-        ``learning_rate * (final_learning_rate / learning_rate) ** ((step - 1) / (steps - 1))``.
+        at step 1 to ``final_learning_rate`` at step ``decay_steps``:
+        ``learning_rate * (final_learning_rate / learning_rate) ** ((step - 1) / (decay_steps - 1))``.
+    decay_steps : int, optional
+        The length of that decay; by default ``steps``. Give a longer run's
+        ``decay_steps`` to replay its first steps exactly with a small ``steps``.
 
     Returns
     -------
@@ -400,6 +406,7 @@ def train_mlp(params: dict[str, np.ndarray], X: object, y: object, steps: int, b
     learning_rate = _check_positive(learning_rate, "learning_rate")
     final_lr = learning_rate if final_learning_rate is None else _check_positive(final_learning_rate,
                                                                                  "final_learning_rate")
+    decay_steps = steps if decay_steps is None else _check_size(decay_steps, "decay_steps")
     eval_every = _check_size(eval_every, "eval_every", minimum=0)
     if optimizer not in ("adam", "sgd"):
         raise ValueError(f"optimizer must be 'adam' or 'sgd', but got {safe_repr(optimizer)}")
@@ -447,7 +454,7 @@ def train_mlp(params: dict[str, np.ndarray], X: object, y: object, steps: int, b
         batch = rng.integers(0, len(X), size=batch_size)
         loss, grads = mlp_loss_and_grads(theta, X[batch], y[batch])
         batch_loss.append(loss)
-        lr = learning_rate * (final_lr / learning_rate) ** ((step - 1) / max(steps - 1, 1))
+        lr = learning_rate * (final_lr / learning_rate) ** (min(step - 1, decay_steps - 1) / max(decay_steps - 1, 1))
         for name in PARAMETER_NAMES:
             g = grads[name]
             if optimizer == "sgd":
@@ -465,6 +472,52 @@ def train_mlp(params: dict[str, np.ndarray], X: object, y: object, steps: int, b
     log = TrainingLog(np.array(batch_loss), np.array(eval_steps), np.array(train_loss),
                       np.array(val_loss), int(best[1]) if has_val else step, step)
     return result, log
+
+
+#: The checkpoint chapter 8 loads, written by ``scripts/train_mlp.py``.
+CHECKPOINT = Path(__file__).resolve().parent / "data" / "mlp_char_context4.npz"
+
+
+def load_mlp_checkpoint(path: str | Path | None = None) -> tuple[dict[str, np.ndarray], dict[str, object]]:
+    """The trained parameters and the training record saved by ``scripts/train_mlp.py``.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        An ``.npz`` file; by default chapter 8's checkpoint, :data:`CHECKPOINT`.
+
+    Returns
+    -------
+    params : dict of numpy.ndarray
+        As :func:`init_mlp` makes them, ready for :func:`mlp_forward`.
+    record : dict
+        ``alphabet`` (str), ``config`` (dict: context, embed_dim, ...), the
+        training log (``batch_loss``, ``eval_steps``, ``train_loss``,
+        ``validation_loss`` as arrays) and single numbers as floats or ints:
+        ``best_step``, ``steps_run``, ``ln_V``, ``step0_validation_loss``,
+        ``careless_step0_validation_loss``, ``train_nll``, ``validation_nll``,
+        ``test_nll``, ``training_seconds``, ``training_cpu_seconds``.
+
+    Examples
+    --------
+    >>> params, record = load_mlp_checkpoint()
+    >>> record["config"]["context"], params["E"].shape[0] == len(record["alphabet"])
+    (4, True)
+    >>> bool(record["validation_nll"] < record["ln_V"])
+    True
+    """
+    with np.load(CHECKPOINT if path is None else path) as data:
+        saved = {name: data[name] for name in data.files}
+    params = {name: saved.pop(name) for name in PARAMETER_NAMES}
+    record: dict[str, object] = {"alphabet": str(saved.pop("alphabet"))}
+    names, values = saved.pop("config_names"), saved.pop("config_values")
+    record["config"] = {str(n): (int(v) if float(v).is_integer() else float(v)) for n, v in zip(names, values)}
+    for name, value in saved.items():
+        if value.ndim:
+            record[name] = value
+        else:
+            record[name] = int(value) if value.dtype.kind in "iu" else float(value)
+    return params, record
 
 
 # --------------------------------------------------------------------------- input checks

@@ -76,7 +76,7 @@ def train() -> dict[str, np.ndarray]:
     trained, log = train_mlp(params, X, y, steps=MAX_STEPS, batch_size=BATCH_SIZE,
                              learning_rate=LEARNING_RATE, seed=SEED, X_val=X_val, y_val=y_val,
                              eval_every=EVAL_EVERY, patience=PATIENCE,
-                             final_learning_rate=FINAL_LEARNING_RATE)
+                             final_learning_rate=FINAL_LEARNING_RATE, decay_steps=MAX_STEPS)
     seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu_start
     result = {name: trained[name] for name in PARAMETER_NAMES}
     result.update(

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from lib.corpus import load_split
-from lib.mlp import PARAMETER_NAMES, make_context_windows, mlp_nll
+from lib.mlp import PARAMETER_NAMES, init_mlp, load_mlp_checkpoint, make_context_windows, mlp_nll, train_mlp
 from lib.ngram import encode
 from tests.conftest import REPO_ROOT
 
@@ -52,3 +52,18 @@ def test_script_reproduces_the_checkpoint():
                             env={**os.environ, "OPENBLAS_NUM_THREADS": "1"}, cwd=REPO_ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "checkpoint reproduced" in result.stdout
+
+
+def test_first_steps_replay_the_log():
+    """What the chapter does live: the first steps from the same seed give the logged minibatch losses."""
+    split = load_split()
+    params, record = load_mlp_checkpoint()
+    for name in PARAMETER_NAMES:
+        np.testing.assert_array_equal(params[name], np.load(CHECKPOINT)[name])
+    config, alphabet = record["config"], record["alphabet"]
+    X, y = make_context_windows(encode(split.train, alphabet), config["context"])
+    start = init_mlp(len(alphabet), config["context"], config["embed_dim"], config["hidden_dim"], seed=config["seed"])
+    _, log = train_mlp(start, X, y, steps=20, batch_size=config["batch_size"],
+                       learning_rate=config["learning_rate"], seed=config["seed"],
+                       final_learning_rate=config["final_learning_rate"], decay_steps=config["max_steps"])
+    np.testing.assert_allclose(log.batch_loss, record["batch_loss"][:20], rtol=1e-10)
