@@ -68,9 +68,9 @@ __all__ = [
 PARAMETER_NAMES = ("E", "W1", "b1", "W2", "b2")
 #: Standard deviation of the output weights W2 for the named initialisations.
 INIT_SCALES = {"small": 0.01, "careless": 1.0}
-#: tanh's gain (Glorot and Bengio 2010; PyTorch's ``calculate_gain("tanh")``): W1's
-#: standard deviation is ``TANH_GAIN / sqrt(fan_in)``, so the hidden layer neither
-#: saturates nor vanishes at the start.
+#: tanh's gain, as PyTorch's ``torch.nn.init.calculate_gain("tanh")`` gives it: W1's
+#: standard deviation is ``TANH_GAIN / sqrt(fan_in)``, so with standard-normal embeddings
+#: each hidden unit's input has a standard deviation of about 5/3 at the start.
 TANH_GAIN = 5.0 / 3.0
 
 
