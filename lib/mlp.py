@@ -36,7 +36,8 @@ the loss of knowing nothing. :func:`init_mlp` does that by default
 *careless* initialisation (``init_scale="careless"``, standard deviation 1 for
 the output weights, as a plain ``randn`` gives) makes the logits large and
 random: the model starts confidently wrong, and the step-0 loss lies far above
-``ln V`` (several nats), which the first steps of training spend undoing.
+``ln V`` (for chapter 8's model, tens of nats: its checkpoint records the number),
+which the first steps of training spend undoing.
 """
 
 from __future__ import annotations
