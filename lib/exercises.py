@@ -301,6 +301,46 @@ EXERCISES: dict[str, Exercise] = {
         hint="Group by bin, take |accuracy - mean confidence| in each, and weight each bin by its share "
              "of the predictions (4/6 and 2/6), not equally.",
     ),
+    # Chapter 8: -log p in a real training run.
+    "ch8.bits_per_byte": NumberExercise(
+        expected=lambda: 3.2 / 4.0 / math.log(2),
+        hint="Nats per token times tokens per byte gives nats per byte (4 bytes a token: 1/4 token a "
+             "byte); divide by ln 2 for bits.",
+        slips=(Slip("That multiplies by the bytes per token; a byte is a quarter of a token, so divide "
+                    "by 4: 3.2 / 4 nats per byte, then / ln 2.", wrong=lambda: 3.2 * 4.0 / math.log(2)),),
+        unit="bits",
+    ),
+    "ch8.masked_mean": FunctionExercise(
+        reference=lambda losses, labels: float(np.asarray(losses, float)[np.asarray(labels) != -100].mean()),
+        cases=(([1.0, 2.0, 3.0], [5, 7, -100]),
+               ([[0.5, 1.5, 0.0], [2.0, 0.0, 0.0]], [[3, 4, -100], [9, -100, -100]]),
+               ([[0.1, 0.2], [0.3, 0.4]], [[1, 1], [1, 1]]),
+               (np.array([4.0, 9.0, 1.0, 0.7]), np.array([-100, -100, 2, 0]))),
+        hint="Keep the positions whose label is not -100 (a boolean mask), then sum their losses and "
+             "divide by how many there are.",
+        signature="masked_mean_nll(losses, labels)",
+        slips=(Slip("That is the mean over every position, padding included: divide by the number of "
+                    "positions whose label is not -100.",
+                    wrong=lambda losses, labels: float(np.mean(losses))),
+               Slip("That sums over the kept positions but divides by every position: the mask must "
+                    "leave the count as well as the sum.",
+                    wrong=lambda losses, labels: float(np.sum(np.where(np.asarray(labels) != -100, losses, 0))
+                                                       / np.size(labels)))),
+    ),
+    "ch8.window_calls": NumberExercise(
+        expected=lambda: float(1 + math.ceil((10_000 - 1_024) / 256)),
+        hint="The first call covers the first 1,024 tokens; each later call adds 256 new ones. "
+             "Count the calls needed for the remaining 10,000 - 1,024 tokens, rounding up, then add 1.",
+        rtol=0.0,
+        slips=(Slip("That is 10,000 / 256 windows: but the first window already covers 1,024 tokens, "
+                    "and only the remaining 8,976 need a call per 256.",
+                    when=lambda v, e: round(float(v)) in (39, 40)),
+               Slip("That is the number of disjoint windows, ceil(10,000 / 1,024); the sliding window "
+                    "moves 256 tokens a call.", when=lambda v, e: round(float(v)) == 10),
+               Slip("Close: the last window scores fewer than 256 new tokens but is still a call, so "
+                    "round the number of later calls up.", when=lambda v, e: round(float(v)) == 36)),
+        unit="",
+    ),
 }
 
 
