@@ -321,7 +321,8 @@ class TrainingLog(NamedTuple):
     ``train_loss`` on the fixed training subset and ``validation_loss`` on the
     validation examples (empty without them). ``best_step`` is the evaluated
     step with the lowest validation loss (the returned parameters are from
-    it when ``keep_best``), ``steps_run`` the number of updates made.
+    it when ``keep_best``; without validation examples, the last step),
+    ``steps_run`` the number of updates made.
     """
 
     batch_loss: np.ndarray
