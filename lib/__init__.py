@@ -15,6 +15,11 @@ The maths, one module per idea of the book, named for the idea:
 * :mod:`lib.calibration` -- reliability bins, ECE, Brier score, temperature.
 * :mod:`lib.markov` -- Markov sources, their entropy rate, and sampling.
 * :mod:`lib.corpus` -- the offline English corpus and its leak-free split.
+* :mod:`lib.tokenization` -- byte-level BPE tokenizers (the ``tokenizers`` library).
+* :mod:`lib.units` -- nats, bits, perplexity; per token, per byte, per character.
+* :mod:`lib.mlp` -- an MLP language model, forward and backward in numpy.
+* :mod:`lib.batching` -- padding, the shift by one, masks, gradient accumulation.
+* :mod:`lib.context_windows` -- scoring a long text with a bounded window.
 
 The book's machinery, named for what the book does with it (each docstring
 starts "Book machinery"): :mod:`lib.style` (one plotting style),

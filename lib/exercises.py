@@ -6,7 +6,7 @@ is right and, if not, what looks off (the grading itself is
 :func:`lib.feedback.grade`). :func:`check` never raises.
 
 Expected answers are computed by ``lib`` itself, never typed in. Each
-chapter's exercises are built by one function below, ``_ch1`` ... ``_ch7``,
+chapter's exercises are built by one function below, ``_ch1`` ... ``_ch8``,
 which imports the maths it needs when one of that chapter's exercises is
 first checked: ``import lib`` loads no chapter's modules, and chapter 1's
 check never imports chapter 7's training code. A new chapter adds one such
@@ -244,6 +244,51 @@ def _ch7() -> dict[str, Exercise]:
     }
 
 
+def _ch8() -> dict[str, Exercise]:
+    """Chapter 8: -log p in a real training run."""
+    return {
+        "ch8.bits_per_byte": NumberExercise(
+            expected=lambda: 3.2 / 4.0 / math.log(2),
+            hint="Nats per token times tokens per byte gives nats per byte (4 bytes a token: 1/4 token a "
+                 "byte); divide by ln 2 for bits.",
+            slips=(Slip("That multiplies by the bytes per token; a byte is a quarter of a token, so divide "
+                        "by 4: 3.2 / 4 nats per byte, then / ln 2.", wrong=lambda: 3.2 * 4.0 / math.log(2)),),
+            unit="bits",
+        ),
+        "ch8.masked_mean": FunctionExercise(
+            reference=lambda losses, labels: float(np.asarray(losses, float)[np.asarray(labels) != -100].mean()),
+            cases=(([1.0, 2.0, 3.0], [5, 7, -100]),
+                   ([[0.5, 1.5, 0.0], [2.0, 0.0, 0.0]], [[3, 4, -100], [9, -100, -100]]),
+                   ([[0.1, 0.2], [0.3, 0.4]], [[1, 1], [1, 1]]),
+                   (np.array([4.0, 9.0, 1.0, 0.7]), np.array([-100, -100, 2, 0]))),
+            hint="Keep the positions whose label is not -100 (a boolean mask), then sum their losses and "
+                 "divide by how many there are.",
+            signature="masked_mean_nll(losses, labels)",
+            slips=(Slip("That is the mean over every position, padding included: divide by the number of "
+                        "positions whose label is not -100.",
+                        wrong=lambda losses, labels: float(np.mean(losses))),
+                   Slip("That sums over the kept positions but divides by every position: the mask must "
+                        "leave the count as well as the sum.",
+                        wrong=lambda losses, labels: float(np.sum(np.where(np.asarray(labels) != -100, losses, 0))
+                                                           / np.size(labels)))),
+        ),
+        "ch8.window_calls": NumberExercise(
+            expected=lambda: float(1 + math.ceil((10_000 - 1_024) / 256)),
+            hint="The first call covers the first 1,024 tokens; each later call adds 256 new ones. "
+                 "Count the calls needed for the remaining 10,000 - 1,024 tokens, rounding up, then add 1.",
+            rtol=0.0,
+            slips=(Slip("That is 10,000 / 256 windows: but the first window already covers 1,024 tokens, "
+                        "and only the remaining 8,976 need a call per 256.",
+                        when=lambda v, e: round(float(v)) in (39, 40)),
+                   Slip("That is the number of disjoint windows, ceil(10,000 / 1,024); the sliding window "
+                        "moves 256 tokens a call.", when=lambda v, e: round(float(v)) == 10),
+                   Slip("Close: the last window scores fewer than 256 new tokens but is still a call, so "
+                        "round the number of later calls up.", when=lambda v, e: round(float(v)) == 36)),
+            unit="",
+        ),
+    }
+
+
 class ExerciseTable(MutableMapping):
     """Every exercise by id; a chapter's exercises are built the first time one of them is asked for.
 
@@ -281,7 +326,7 @@ class ExerciseTable(MutableMapping):
 
 #: Every exercise in the book, by id, one builder per chapter. Expected answers are computed, not typed.
 EXERCISES = ExerciseTable({"ch1": _ch1, "ch2": _ch2, "ch3": _ch3, "ch4": _ch4, "ch5": _ch5, "ch6": _ch6,
-                           "ch7": _ch7})
+                           "ch7": _ch7, "ch8": _ch8})
 
 
 def check(exercise: str, answer: object) -> Feedback:

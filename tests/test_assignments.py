@@ -87,6 +87,25 @@ WRONG = {
         "q3": ("code_length_bits", "def code_length_bits(probs, message):\n    probs = np.asarray(probs, float)\n"
                                    "    return float(-np.sum(np.log(probs[np.arange(len(message)), message])))"),
     },
+    "ps8_log_p_in_a_real_training_run": {
+        # Bits per token, not per byte: the tokenizer's unit left in.
+        "q1": ("bits_per_byte", "def bits_per_byte(loss_per_token, n_tokens, n_bytes):\n"
+                                "    return float(loss_per_token / np.log(2))"),
+        # Padding counted: the mask leaves the sum but not the count.
+        "q2": ("masked_mean_nll", "def masked_mean_nll(logits, labels):\n"
+                                  "    logits, labels = np.asarray(logits, float), np.asarray(labels)\n"
+                                  "    z = logits - logits.max(-1, keepdims=True)\n"
+                                  "    lp = z - np.log(np.exp(z).sum(-1, keepdims=True))\n"
+                                  "    keep = labels != -100\n"
+                                  "    safe = np.where(keep, labels, 0)[..., None]\n"
+                                  "    picked = np.take_along_axis(lp, safe, -1)[..., 0]\n"
+                                  "    return float(-np.sum(picked * keep) / labels.size)"),
+        # The mean of the micro-batches' means (transformers' Trainer before PR #34191).
+        "q3": ("accumulated_loss", "def accumulated_loss(micro_batches):\n"
+                                   "    means = [np.asarray(l, float)[np.asarray(y) != -100].mean()\n"
+                                   "             for l, y in micro_batches]\n"
+                                   "    return float(np.mean(means))"),
+    },
 }
 
 

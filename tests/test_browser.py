@@ -317,6 +317,29 @@ def ch7_temperature(s):  # the panels' titles: ECE of the reliability diagram, m
             f"mean entropy {h:.2f} nats"]
 
 
+@functools.cache
+def ch8_probe() -> tuple[int, dict, np.ndarray, np.ndarray]:
+    """Chapter 8's untrained-MLP probe: V, the checkpoint's configuration, 512 validation contexts."""
+    from lib.corpus import load_split
+    from lib.mlp import load_mlp_checkpoint, make_context_windows
+    from lib.ngram import encode
+
+    _, record = load_mlp_checkpoint()
+    alphabet, config = record["alphabet"], record["config"]
+    x, y = make_context_windows(encode(load_split().validation, alphabet), config["context"])
+    return len(alphabet), config, x[:512], y[:512]
+
+
+@shows("chapters/08_log_p_in_a_real_training_run", "sigma")
+def ch8_initial_scale(s):  # the right panel's title: the step-0 loss of a fresh model at σ
+    from lib.mlp import init_mlp, mlp_nll
+
+    v, config, x, y = ch8_probe()
+    fresh = init_mlp(v, config["context"], config["embed_dim"], config["hidden_dim"],
+                     seed=config["seed"], init_scale=s["sigma"])
+    return [f"loss {mlp_nll(fresh, x, y):.2f} nats"]
+
+
 def rebuilt_control(spec: dict):
     """The ipywidgets control the page describes, rebuilt here to ask lib for its positions."""
     traits = dict(spec["traits"])
