@@ -82,8 +82,26 @@ def copy_executed_notebooks(app, exception) -> None:
     for notebook in source.rglob("*.ipynb"):
         target = Path(app.outdir) / EXECUTED_DIR / notebook.relative_to(source)
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(notebook, target)
+        nbformat.write(with_cached_outputs(app, nbformat.read(notebook, as_version=4)), target)
         strip_frames(target)
+
+
+def with_cached_outputs(app, nb):
+    """The notebook with its outputs from MyST-NB's cache, where the cache holds it.
+
+    When MyST-NB takes a notebook from its cache (always, once ``execute_ahead`` has run;
+    otherwise on a rebuild), it renders the cached outputs but writes the notebook it read,
+    without them, to ``jupyter_execute``: the download would have no outputs.
+    """
+    config = getattr(app.env, "mystnb_config", None)
+    if config is None or config.execution_mode != "cache":
+        return nb
+    from jupyter_cache import get_cache
+
+    try:
+        return get_cache(config.execution_cache_path).merge_match_into_notebook(nb)[1]
+    except KeyError:
+        return nb
 
 
 def strip_frames(path: Path) -> None:

@@ -53,6 +53,13 @@ def test_notebooks_executed_ahead_are_what_myst_nb_finds_in_its_cache(tmp_path, 
     with pytest.raises(KeyError):
         cache.match_cache_notebook(nbformat.read(pages["bad"], as_version=4))
 
+    # The executed-notebook download gets the cached outputs (MyST-NB writes the notebook it read).
+    app = SimpleNamespace(env=env)
+    download = book_extras.with_cached_outputs(app, nbformat.read(pages["two"], as_version=4))
+    assert download.cells[0].outputs[0]["text"].strip() == "42"
+    unexecuted = nbformat.read(pages["bad"], as_version=4)
+    assert book_extras.with_cached_outputs(app, unexecuted) is unexecuted
+
     # Other execution modes (force, off) are MyST-NB's alone.
     forced = SimpleNamespace(doc2path=env.doc2path, mystnb_config=config.copy(
         execution_mode="force", execution_cache_path=str(tmp_path / "untouched")))
