@@ -25,13 +25,14 @@ script the page loads on the reader's first touch of a control; see the README
 from __future__ import annotations
 
 import base64
+import contextlib
 import html
 import io
 import itertools
 import json
 import math
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 
 import ipywidgets as widgets
 import matplotlib as mpl
@@ -417,6 +418,11 @@ def _render_all(render: Callable[[Mapping[str, object]], str], settings: list[di
     The children are forks of this kernel, so ``draw`` and everything it uses are
     simply there: nothing is pickled but the finished SVG text.
     """
+    with _mathtext_parsed_once():
+        return _render_on_workers(render, settings)
+
+
+def _render_on_workers(render: Callable[[Mapping[str, object]], str], settings: list[dict]) -> list[str]:
     workers = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1, 4)
     if workers < 2 or len(settings) < 8 or not hasattr(os, "fork"):
         return [render(s) for s in settings]
@@ -437,6 +443,40 @@ def _render_all(render: Callable[[Mapping[str, object]], str], settings: list[di
 
 
 _RENDER: tuple | None = None
+
+
+@contextlib.contextmanager
+def _mathtext_parsed_once() -> Iterator[None]:
+    """While the web frames are drawn, parse each mathtext string once, not once per renderer.
+
+    Matplotlib caches a parse per ``MathTextParser``, and every renderer makes its own parser:
+    one SVG renderer per frame, plus the one constrained layout measures text with. So a label
+    such as ``$p_k$`` or a log axis's ``10^{-3}`` was parsed four times per frame, by pyparsing,
+    about a third of a frame's time (chapter 1: 0.31 -> 0.22 s of CPU per frame, same bytes).
+    Here the cache is keyed on what matplotlib's own cache is keyed on plus the parser's output
+    type, and shared by every parser until the frames are drawn; forked workers inherit it.
+    With a matplotlib that has no ``_parse_cached`` to wrap, frames are drawn as before.
+    """
+    from matplotlib import mathtext
+
+    original = mathtext.MathTextParser.__dict__.get("_parse_cached")
+    parse = getattr(original, "__wrapped__", None)
+    if parse is None:
+        yield
+        return
+    parsed: dict[tuple, object] = {}
+
+    def parse_once(parser, *key):
+        full_key = (getattr(parser, "_output_type", None), getattr(parser, "_output", None), *key)
+        if full_key not in parsed:
+            parsed[full_key] = parse(parser, *key)
+        return parsed[full_key]
+
+    mathtext.MathTextParser._parse_cached = parse_once
+    try:
+        yield
+    finally:
+        mathtext.MathTextParser._parse_cached = original
 
 
 def _quiet_child() -> None:

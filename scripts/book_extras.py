@@ -20,20 +20,35 @@
    copied here from ``_explorer/`` (not an html_static_path folder: Jupyter Book 1 would load
    every .js there on every page). The executed notebooks offered for download keep the
    static figure and drop the frames.
+5. Notebooks execute two at a time. MyST-NB executes each notebook when Sphinx reads its
+   page, one after another, so one core idles while a kernel runs an ordinary cell. Just
+   before Sphinx reads the pages (``env-before-read-docs``), this executes the notebooks
+   about to be read that MyST-NB's cache (``execute_notebooks: cache``) does not hold, on
+   one process per core, exactly as MyST-NB would (same cwd, timeout, allow_errors and
+   per-cell metadata), and stores each success in that cache; MyST-NB then finds them there.
+   A notebook that fails is not stored: MyST-NB runs it again and reports or raises as
+   configured (``raise_on_error``), so a failing build still fails the same way.
 """
+
 
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import re
 import shutil
+import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import nbformat
 from docutils import nodes
+from sphinx.util import logging
 
 from lib.explorer import WEB_FRAMES_ENV
+
+LOGGER = logging.getLogger(__name__)
 
 EXECUTED_DIR = "_executed"
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -68,8 +83,26 @@ def copy_executed_notebooks(app, exception) -> None:
     for notebook in source.rglob("*.ipynb"):
         target = Path(app.outdir) / EXECUTED_DIR / notebook.relative_to(source)
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(notebook, target)
+        nbformat.write(with_cached_outputs(app, nbformat.read(notebook, as_version=4)), target)
         strip_frames(target)
+
+
+def with_cached_outputs(app, nb):
+    """The notebook with its outputs from MyST-NB's cache, where the cache holds it.
+
+    When MyST-NB takes a notebook from its cache (always, once ``execute_ahead`` has run;
+    otherwise on a rebuild), it renders the cached outputs but writes the notebook it read,
+    without them, to ``jupyter_execute``: the download would have no outputs.
+    """
+    config = getattr(app.env, "mystnb_config", None)
+    if config is None or config.execution_mode != "cache":
+        return nb
+    from jupyter_cache import get_cache
+
+    try:
+        return get_cache(config.execution_cache_path).merge_match_into_notebook(nb)[1]
+    except KeyError:
+        return nb
 
 
 def strip_frames(path: Path) -> None:
@@ -154,9 +187,58 @@ def label_solutions_for_print(app, doctree, docname) -> None:
             raw.replace_self(nodes.rubric(text="Solution"))
 
 
+def _execute(path: str, timeout, allow_errors: bool) -> tuple[dict, float, bool]:
+    """One notebook executed as MyST-NB's cache mode executes it (in a worker process)."""
+    from jupyter_cache.executors.utils import single_nb_execution
+
+    nb = nbformat.read(path, as_version=4)
+    result = single_nb_execution(nb, cwd=str(Path(path).parent), allow_errors=allow_errors,
+                                 timeout=timeout, meta_override=True)
+    return nb, result.time, result.err is None
+
+
+def execute_ahead(app, env, docnames) -> None:
+    """Execute the notebooks about to be read, one process per core, into MyST-NB's cache."""
+    config = getattr(env, "mystnb_config", None)  # MyST-NB's settings, its cache path resolved
+    if config is None or config.execution_mode != "cache" or config.execution_in_temp:
+        return
+    from jupyter_cache import get_cache
+    from jupyter_cache.base import CacheBundleIn
+
+    cache = get_cache(config.execution_cache_path)
+    todo = []
+    for docname in sorted(docnames):
+        path = str(env.doc2path(docname))
+        if not path.endswith(".ipynb"):
+            continue
+        nb = nbformat.read(path, as_version=4)
+        if "mystnb" in nb.metadata:
+            continue  # per-notebook MyST-NB settings: left to MyST-NB
+        try:
+            cache.match_cache_notebook(nb)
+        except KeyError:
+            todo.append(path)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if len(todo) < 2 or cores < 2:
+        return  # nothing to gain: MyST-NB executes them as it reads them
+    start = time.perf_counter()
+    # Forked before any kernel is started here; the kernels inherit WHY_LOG_P_WEB_FRAMES.
+    with ProcessPoolExecutor(min(cores, len(todo)), mp_context=multiprocessing.get_context("fork")) as pool:
+        results = list(pool.map(_execute, todo, [config.execution_timeout] * len(todo),
+                                [config.execution_allow_errors] * len(todo)))
+    for path, (nb, seconds, succeeded) in zip(todo, results):
+        if succeeded:
+            record = cache.add_nb_to_project(path)
+            cache.cache_notebook_bundle(CacheBundleIn(nb, record.uri, data={"execution_seconds": seconds}),
+                                        check_validity=False, overwrite=True)
+    LOGGER.info(f"book_extras: executed {len(todo)} notebooks on {min(cores, len(todo))} processes "
+                f"in {time.perf_counter() - start:.1f} s")
+
+
 def setup(app):
     # Before any notebook executes: kernels started by this build draw the explorers' frames.
     os.environ[WEB_FRAMES_ENV] = "1"
+    app.connect("env-before-read-docs", execute_ahead)
     app.connect("html-page-context", live_explorers, priority=550)
     app.connect("build-finished", copy_explorer_script)
     # After sphinx-book-theme (priority 501) has built the download menu.

@@ -1,7 +1,14 @@
-"""Shared fixtures: seeded random inputs, so every run checks the same numbers."""
+"""Shared fixtures: seeded random inputs, so every run checks the same numbers; the book built once.
+
+The suite runs on parallel workers (pytest-xdist, ``-n auto --dist loadgroup`` in
+pyproject.toml). What must share one process is grouped here (`xdist_group`): the cells
+of one notebook under nbval (one kernel runs them in order), every test that reads the
+built book (one build), the JupyterLab tests (one server), the problem sets' gradings.
+"""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -10,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
+from filelock import FileLock
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -38,13 +46,51 @@ def random_distributions(rng: np.random.Generator, n: int, k: int, zeros: bool =
     return weights / weights.sum(axis=1, keepdims=True)
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
+def pytest_collection_modifyitems(config, items) -> None:
+    """Put the tests that must share a process (see the module docstring) in one xdist group."""
+    for item in items:
+        group = None
+        if item.path.suffix == ".ipynb":
+            group = f"nbval-{item.path.stem}"
+        elif "html" in item.fixturenames:
+            group = "book"
+        elif item.path.name == "test_jupyterlab.py":
+            group = "jupyterlab"
+        elif "assignment" in item.fixturenames:
+            # One worker grades every problem set, at most two `otter run`s at a time as before:
+            # with one group per set, four ran at once and one grading hung (2026-12-06, load ~20).
+            group = "assignments"
+        if group is not None:
+            item.add_marker(pytest.mark.xdist_group(group))
+
+
+def built_once(tmp_path_factory, name: str, build) -> Path:
+    """``build(folder)`` once per test run, shared by all xdist workers (a file lock).
+
+    Every worker has its own temporary folder under one shared parent; the first to take
+    the lock builds there, the others wait for it and reuse the result.
+    """
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent
+    folder, done = shared / name, shared / f"{name}.done"
+    with FileLock(str(shared / f"{name}.lock")):
+        if not done.exists():
+            folder.mkdir(exist_ok=True)
+            build(folder)
+            done.touch()
+    return folder
+
+
 @pytest.fixture(scope="session")
 def html(tmp_path_factory) -> Path:
     """The whole book, built once per test run into a fresh folder, warnings as errors."""
-    out = tmp_path_factory.mktemp("book")
-    jupyter_book = Path(sys.executable).parent / "jupyter-book"
-    command = [str(jupyter_book if jupyter_book.exists() else shutil.which("jupyter-book")),
-               "build", str(REPO_ROOT), "--path-output", str(out), "-W", "-n", "--keep-going"]
-    result = subprocess.run(command, capture_output=True, text=True, cwd=REPO_ROOT)
-    assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-5000:]
-    return out / "_build" / "html"
+    def build(out: Path) -> None:
+        jupyter_book = Path(sys.executable).parent / "jupyter-book"
+        command = [str(jupyter_book if jupyter_book.exists() else shutil.which("jupyter-book")),
+                   "build", str(REPO_ROOT), "--path-output", str(out), "-W", "-n", "--keep-going"]
+        result = subprocess.run(command, capture_output=True, text=True, cwd=REPO_ROOT)
+        assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-5000:]
+
+    return built_once(tmp_path_factory, "book", build) / "_build" / "html"

@@ -22,10 +22,12 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tests.conftest import REPO_ROOT
+from tests.conftest import REPO_ROOT, built_once
 
 MASTERS = sorted((REPO_ROOT / "assignments").glob("ps*.ipynb"))
-OTTER = str(Path(sys.executable).parent / "otter")
+# This environment's otter (a venv's own, else the one on PATH, e.g. from system site-packages).
+OTTER = str(Path(sys.executable).parent / "otter") if (Path(sys.executable).parent / "otter").exists() \
+    else shutil.which("otter")
 POINTS_PER_QUESTION = 2.0
 
 # A typical wrong answer for every question: (function name, code of the mistake).
@@ -116,13 +118,15 @@ def test_every_problem_set_is_covered():
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> Path:
-    """Every problem set built by `scripts/build_assignments.sh`, as `make assignments` does."""
-    out = tmp_path_factory.mktemp("assignments")
-    env = os.environ | {"ASSIGNMENTS_OUT": str(out),
-                        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
-    subprocess.run(["bash", str(REPO_ROOT / "scripts" / "build_assignments.sh")], check=True,
-                   capture_output=True, env=env)
-    return out
+    """Every problem set built by `scripts/build_assignments.sh`, as `make assignments` does
+    (once per test run: parallel workers share the build)."""
+    def build(out: Path) -> None:
+        env = os.environ | {"ASSIGNMENTS_OUT": str(out),
+                            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+        subprocess.run(["bash", str(REPO_ROOT / "scripts" / "build_assignments.sh")], check=True,
+                       capture_output=True, env=env)
+
+    return built_once(tmp_path_factory, "assignments", build)
 
 
 @pytest.fixture(scope="module", params=MASTERS, ids=lambda p: p.stem)

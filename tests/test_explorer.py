@@ -214,3 +214,43 @@ def test_frames_drawn_in_parallel_equal_frames_drawn_one_by_one(book_build):
     explorer = make_two_control_explorer()
     serial = [explorer.frame_svg(s) for s in explorer.web_settings()]
     assert explorer.web_frames() == serial
+
+
+def draw_maths(fig, p):
+    """Mathtext in a label, a title and a log axis's tick labels (10^{-3} ...)."""
+    ax = fig.subplots()
+    ax.semilogx([1e-3, p, 1.0], [0.0, p, 1.0], label=r"$-\log p_{\mathrm{mat}}$")
+    ax.set_title(rf"$p_k = {p:.2f}$")
+    ax.legend()
+
+
+def test_web_frames_parse_mathtext_once_and_draw_the_same_bytes(book_build, monkeypatch):
+    """While frames are drawn, each mathtext string is parsed once per cache key, not again for every
+    renderer (four times a frame); the frames keep every byte, and the shared cache goes afterwards."""
+    import collections
+    import functools
+
+    from matplotlib import mathtext
+
+    before = mathtext.MathTextParser.__dict__["_parse_cached"]
+    explorer = Explorer(draw_maths, {"p": widgets.FloatSlider(value=0.5, min=0.1, max=0.9, step=0.1)},
+                        [{"p": 0.2}], alt="A curve", caption="Maths labels.")
+    serial = [explorer.frame_svg(s) for s in explorer.web_settings()]  # matplotlib's own caching
+    assert len(serial) == 9 and len(set(serial)) == 9
+    assert explorer.web_frames() == serial
+    assert mathtext.MathTextParser.__dict__["_parse_cached"] is before
+
+    parses = collections.Counter()
+
+    def counting(parser, s, *rest):
+        parses[s] += 1
+        return before.__wrapped__(parser, s, *rest)
+
+    monkeypatch.setattr(mathtext.MathTextParser, "_parse_cached", functools.lru_cache(50)(counting))
+    [explorer.frame_svg(s) for s in explorer.web_settings()]
+    assert parses[r"$\mathdefault{10^{-3}}$"] >= 2 * 9  # without the shared cache: again every frame
+    parses.clear()
+    with explorer_module._mathtext_parsed_once():
+        assert [explorer.frame_svg(s) for s in explorer.web_settings()] == serial
+    # Once per distinct cache key (the layout's text measure and the SVG renderer differ in it).
+    assert max(parses.values()) <= 2, parses
