@@ -57,9 +57,9 @@ def pad_batch(sequences: Sequence[object], pad_id: int) -> tuple[np.ndarray, np.
 
     Returns
     -------
-    ids : numpy.ndarray of int64, shape (B, T)
-        ``T`` is the longest sequence's length.
-    attention_mask : numpy.ndarray of int64, shape (B, T)
+    ids : numpy.ndarray of int64, shape (B, M)
+        ``M`` is the longest sequence's length (not ``T``, which the book keeps for temperature).
+    attention_mask : numpy.ndarray of int64, shape (B, M)
         1 where ``ids`` holds a real token, 0 where it holds padding.
 
     Examples
@@ -99,13 +99,13 @@ def shift_for_next_token(ids: object, attention_mask: object,
 
     Parameters
     ----------
-    ids, attention_mask : array_like of int, shape (B, T)
+    ids, attention_mask : array_like of int, shape (B, M)
         As returned by :func:`pad_batch`; ``T`` at least 2.
     ignore_index : int, default -100
 
     Returns
     -------
-    inputs, labels : numpy.ndarray of int64, shape (B, T - 1)
+    inputs, labels : numpy.ndarray of int64, shape (B, M - 1)
 
     Examples
     --------
@@ -122,7 +122,7 @@ def shift_for_next_token(ids: object, attention_mask: object,
     mask = _as_ids(attention_mask, "attention_mask")
     ignore_index = _check_int(ignore_index, "ignore_index")
     if ids.ndim != 2:
-        raise ValueError(f"ids must have shape (B, T), but got shape {ids.shape}")
+        raise ValueError(f"ids must have shape (B, M), but got shape {ids.shape}")
     if mask.shape != ids.shape:
         raise ValueError(f"ids and attention_mask must have the same shape, but got {ids.shape} and {mask.shape}")
     if not np.isin(mask, (0, 1)).all():
@@ -152,7 +152,7 @@ def mask_prompt(labels: object, prompt_lengths: object, ignore_index: int = IGNO
     ignore_index = _check_int(ignore_index, "ignore_index")
     lengths = _as_ids(prompt_lengths, "prompt_lengths")
     if labels.ndim != 2:
-        raise ValueError(f"labels must have shape (B, T - 1), but got shape {labels.shape}")
+        raise ValueError(f"labels must have shape (B, M - 1), but got shape {labels.shape}")
     if lengths.shape != (labels.shape[0],):
         raise ValueError(f"prompt_lengths must hold one length per row of labels ({labels.shape[0]}), "
                          f"but has shape {lengths.shape}")
@@ -171,7 +171,7 @@ def masked_cross_entropy(logits: object, labels: object, ignore_index: int = IGN
 
     Matches ``torch.nn.functional.cross_entropy(logits, labels,
     ignore_index=ignore_index, reduction=reduction)`` for logits of shape
-    (N, V) or, language-model style, (B, T, V) with labels (B, T) (torch
+    (N, V) or, language-model style, (B, M, V) with labels (B, M) (torch
     wants the class axis second: ``logits.transpose(1, 2)``; ``lib`` keeps
     it last).
 
@@ -342,7 +342,7 @@ def _scored(logits: object, labels: object, ignore_index: object) -> tuple[np.nd
     ignore_index = _check_int(ignore_index, "ignore_index")
     z = as_float_array(logits, "logits", allow_neg_inf=True)
     if z.ndim < 2:
-        raise ValueError(f"logits must have shape (N, V) or (B, T, V), but got shape {z.shape}")
+        raise ValueError(f"logits must have shape (N, V) or (B, M, V), but got shape {z.shape}")
     if z.shape[-1] == 0:
         raise ValueError(f"logits has no classes (shape {z.shape})")
     y = _as_ids(labels, "labels")

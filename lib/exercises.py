@@ -252,7 +252,11 @@ def _ch8() -> dict[str, Exercise]:
             hint="Nats per token times tokens per byte gives nats per byte (4 bytes a token: 1/4 token a "
                  "byte); divide by ln 2 for bits.",
             slips=(Slip("That multiplies by the bytes per token; a byte is a quarter of a token, so divide "
-                        "by 4: 3.2 / 4 nats per byte, then / ln 2.", wrong=lambda: 3.2 * 4.0 / math.log(2)),),
+                        "by 4: 3.2 / 4 nats per byte, then / ln 2.", wrong=lambda: 3.2 * 4.0 / math.log(2)),
+                   Slip("That is nats per byte: the question asks for bits, so divide by ln 2 as well.",
+                        wrong=lambda: 3.2 / 4.0),
+                   Slip("That is bits per token: convert to per byte too, dividing by the 4 bytes of a token.",
+                        wrong=lambda: 3.2 / math.log(2))),
             unit="bits",
         ),
         "ch8.masked_mean": FunctionExercise(

@@ -2,10 +2,11 @@
 
 The model predicts the next symbol from the ``context`` symbols before it:
 
-1. **Embed.** Each previous symbol ``x_{t-j}`` is looked up in a table
-   ``E`` (one row of ``embed_dim`` numbers per symbol), and the ``context``
-   rows are laid side by side: ``e = [E[x_{t-C}], ..., E[x_{t-1}]]``.
-2. **Hidden layer.** ``h = tanh(e W1 + b1)``, the hidden vector (``h`` in
+1. **Embed.** Each previous symbol ``x_{t-j}`` is looked up in the embedding
+   table ``W_emb`` (the book's notation; stored as ``params["E"]``), one row of
+   ``embed_dim`` numbers per symbol, and the ``context`` = n - 1 rows are laid
+   side by side: ``u = [W_emb[x_{t-n+1}], ..., W_emb[x_{t-1}]]``.
+2. **Hidden layer.** ``h = tanh(u W1 + b1)``, the hidden vector (``h`` in
    the book's notation), of size ``hidden_dim``.
 3. **Logits.** ``z = h W2 + b2``, one logit per symbol of the vocabulary (V),
    and ``p_theta(. | x_{<t}) = softmax(z)``.
@@ -23,9 +24,9 @@ symbol), divided by the number of examples ``N`` because the loss is a mean:
 ``dW2 = h^T dz``             ``db2 = sum of dz over examples``
 ``dh = dz W2^T``             back through the output layer
 ``da = dh * (1 - h**2)``     through tanh (``tanh' = 1 - tanh**2``)
-``dW1 = e^T da``             ``db1 = sum of da over examples``
-``de = da W1^T``             back to the embeddings, then added into the rows
-                             of ``E`` they came from (``np.add.at``: a symbol
+``dW1 = u^T da``             ``db1 = sum of da over examples``
+``du = da W1^T``             back to the embeddings, then added into the rows
+                             of ``W_emb`` they came from (``np.add.at``: a symbol
                              used twice in a batch gets both contributions)
 ==========================  ==================================================
 
@@ -82,9 +83,9 @@ def init_mlp(vocab_size: int, context: int, embed_dim: int, hidden_dim: int,
     Parameters
     ----------
     vocab_size : int
-        V, the number of symbols (rows of ``E``, columns of ``W2``).
+        V, the number of symbols (rows of ``W_emb``, stored as ``E``; columns of ``W2``).
     context : int
-        How many previous symbols the model sees (C).
+        How many previous symbols the model sees (n - 1 for an order-n model).
     embed_dim, hidden_dim : int
         Size of each symbol's embedding and of the hidden vector h.
     seed : int or numpy.random.Generator
@@ -93,7 +94,7 @@ def init_mlp(vocab_size: int, context: int, embed_dim: int, hidden_dim: int,
         Standard deviation of the output weights ``W2``: ``"small"`` (0.01)
         starts near the uniform distribution (step-0 loss ≈ ln V);
         ``"careless"`` (1.0) starts with large random logits (step-0 loss far
-        above ln V). ``E`` is standard normal, ``W1`` has standard deviation
+        above ln V). ``E`` (``W_emb``) is standard normal, ``W1`` has standard deviation
         ``(5/3) / sqrt(context * embed_dim)``, and the biases are 0.
 
     Returns
@@ -136,8 +137,8 @@ def init_mlp(vocab_size: int, context: int, embed_dim: int, hidden_dim: int,
 class _Cache(NamedTuple):
     """What the backward pass needs from the forward pass."""
 
-    contexts: np.ndarray  # (N, C) symbol ids
-    e: np.ndarray  # (N, C * embed_dim) concatenated embeddings
+    contexts: np.ndarray  # (N, n - 1) symbol ids
+    e: np.ndarray  # (N, (n - 1) * embed_dim): u, the concatenated embeddings
     h: np.ndarray  # (N, hidden_dim) hidden vectors
     z: np.ndarray  # (N, V) logits
 
@@ -149,14 +150,14 @@ def mlp_forward(params: dict[str, np.ndarray], contexts: object) -> tuple[np.nda
     ----------
     params : dict
         As made by :func:`init_mlp`.
-    contexts : array_like of int, shape (N, C)
-        Each row the ids of the C previous symbols, oldest first.
+    contexts : array_like of int, shape (N, n - 1)
+        Each row the ids of the n - 1 previous symbols, oldest first.
 
     Returns
     -------
     logits : numpy.ndarray, shape (N, V)
     cache : tuple
-        ``(contexts, e, h, z)``: input ids, concatenated embeddings, hidden
+        ``(contexts, e, h, z)``: input ids, concatenated embeddings (``u``), hidden
         vectors and logits.
 
     Examples
@@ -269,21 +270,21 @@ def make_context_windows(ids: object, context: int, pad_id: int | None = None) -
 
     Parameters
     ----------
-    ids : array_like of int, shape (T,)
-        A text as symbol ids.
+    ids : array_like of int, shape (|x|,)
+        A text x as symbol ids.
     context : int
-        C, the number of previous symbols in each example.
+        n - 1, the number of previous symbols in each example.
     pad_id : int, optional
-        If given, the text is taken as preceded by C copies of ``pad_id``, so
-        every position ``0 .. T - 1`` is an example (T examples). If ``None``
-        (default), only positions with C real symbols before them are
-        (``T - C`` examples, positions ``C .. T - 1``): the same positions an
-        n-gram model of order ``C + 1`` scores.
+        If given, the text is taken as preceded by n - 1 copies of ``pad_id``, so
+        every position ``0 .. |x| - 1`` is an example (|x| examples). If ``None``
+        (default), only positions with n - 1 real symbols before them are
+        (``|x| - (n - 1)`` examples, positions ``n - 1 .. |x| - 1``): the same
+        positions an n-gram model of order n scores.
 
     Returns
     -------
-    X : numpy.ndarray of int64, shape (examples, C)
-        Each row the C previous ids, oldest first.
+    X : numpy.ndarray of int64, shape (examples, n - 1)
+        Each row the n - 1 previous ids, oldest first.
     y : numpy.ndarray of int64, shape (examples,)
         The id that followed.
 
@@ -550,7 +551,7 @@ def _check_positive(x: object, name: str) -> float:
 
 
 def _check_params(params: object) -> tuple[int, int]:
-    """(V, C) of a parameter dict, after checking its names and shapes agree."""
+    """(V, n - 1) of a parameter dict, after checking its names and shapes agree."""
     if not isinstance(params, dict):
         raise TypeError(f"params must be the dict made by init_mlp, not {safe_repr(params)}")
     missing = [name for name in PARAMETER_NAMES if name not in params]

@@ -142,7 +142,7 @@ def test_accumulation_agrees_when_counts_are_equal(rng):
     (lambda: shift_for_next_token([[1, 2]], [[1, 1, 1]]), ValueError, ["attention_mask", "same shape"]),
     (lambda: shift_for_next_token([[1, 2]], [[1, 2]]), ValueError, ["attention_mask", "0", "1"]),
     (lambda: shift_for_next_token([[1]], [[1]]), ValueError, ["ids", "2 positions"]),
-    (lambda: shift_for_next_token([1, 2], [1, 1]), ValueError, ["ids", "(B, T)"]),
+    (lambda: shift_for_next_token([1, 2], [1, 1]), ValueError, ["ids", "(B, M)"]),
     (lambda: mask_prompt([[1, 2]], [1, 2]), ValueError, ["prompt_lengths", "one length per row"]),
     (lambda: mask_prompt([[1, 2]], [-1]), ValueError, ["prompt_lengths", ">= 0"]),
     (lambda: mask_prompt([[1, 2]], [4]), ValueError, ["prompt_lengths", "at most"]),
