@@ -1,4 +1,4 @@
-"""Input checks shared by every function in ``lib``.
+"""Input checks shared by every function in ``lib`` (private: the maths and the machinery both use it).
 
 Each helper turns its argument into a float numpy array or raises a
 ``TypeError``/``ValueError`` whose message names the argument and says what
@@ -316,3 +316,14 @@ def _fmt_index(index: tuple[int, ...]) -> str:
     if not index:
         return ""
     return "[" + ", ".join(str(int(i)) for i in index) + "]"
+
+
+def as_table_and_counts(logits: object, counts: object) -> tuple[np.ndarray, np.ndarray]:
+    """A logit (or probability) table and its count table, as float arrays of one shape, or a ValueError."""
+    w = np.asarray(logits, dtype=np.float64)
+    c = np.asarray(counts, dtype=np.float64)
+    if w.ndim != 2 or w.shape != c.shape:
+        raise ValueError(f"logits and counts must be tables of the same shape, got {w.shape} and {c.shape}")
+    if c.sum() <= 0:
+        raise ValueError("counts are all zero: there is nothing to score")
+    return w, c

@@ -1,4 +1,4 @@
-"""A real English corpus that works offline: CPython's documentation topics.
+"""A real English corpus that works offline: CPython's documentation topics (chapters 5-7).
 
 The text ships with ``lib`` (see ``lib/data/README.md`` for its source and
 licence), so every reader, Binder and CI gets exactly the same characters.

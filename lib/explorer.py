@@ -1,4 +1,4 @@
-"""Explorers: a figure driven by controls, live in Jupyter and live on the static website.
+"""Book machinery: explorers, a figure driven by controls, live in Jupyter and on the website (every chapter).
 
 A chapter describes its explorer with one drawing function, ``draw(fig, **values)``,
 a few ipywidgets controls, and a handful of *snapshots* (settings of the

@@ -1,4 +1,4 @@
-"""Information measures: surprise, entropy, cross-entropy, KL divergence, perplexity, NLL.
+"""Information measures: surprise, entropy, cross-entropy, KL divergence, perplexity, NLL (chapters 1-7).
 
 All logarithms are natural (the answer is in nats) unless ``base=`` is given:
 ``base=2`` gives bits. Distributions live on the last axis, so a batch of
@@ -138,13 +138,9 @@ def kl_divergence(p_data: object, p_model: object, base: float = math.e) -> floa
 
     Parameters
     ----------
-    p_data : array_like
-        The distribution the outcomes come from (the data, or a target),
-        summing to 1 on the last axis.
-    p_model : array_like
-        The model's distribution, same shape as ``p_data``.
-    base : float, default math.e
-        Base of the logarithm.
+    p_data, p_model, base
+        As in :func:`cross_entropy`: where the outcomes come from, the
+        model's distribution (same shape), and the base of the logarithm.
 
     Returns
     -------

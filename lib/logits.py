@@ -1,4 +1,4 @@
-"""From logits to probabilities and to the loss, without overflow.
+"""From logits to probabilities and to the loss, without overflow (chapters 1, 4, 6 and 7).
 
 A model's last layer produces *logits* ``z``: any real numbers. Softmax turns
 them into a distribution, ``p_k = exp(z_k) / sum_j exp(z_j)``. Computed
@@ -144,10 +144,9 @@ def softmax(logits: object, axis: int = -1) -> np.ndarray:
 
     Parameters
     ----------
-    logits : array_like
-        Real-valued scores; ``-inf`` marks a choice that is ruled out.
-    axis : int, default -1
-        The axis holding the choices.
+    logits, axis
+        As in :func:`log_softmax`: real-valued scores (``-inf`` rules a
+        choice out), and the axis holding the choices.
 
     Returns
     -------

@@ -1,4 +1,4 @@
-"""Losses that are negative log-likelihoods of other output distributions.
+"""Losses that are negative log-likelihoods of other output distributions (chapter 6).
 
 Each function takes a batch of examples and returns the mean loss over them,
 as a float, in nats.

@@ -1,17 +1,22 @@
-"""Character n-gram language models, counted with numpy (chapter 5).
+"""N-gram count models: one counter, over characters or integer token ids (chapters 5 and 7).
 
-An n-gram model predicts the next character from the ``n - 1`` characters
-before it, with probabilities read off counts in a training text. Two ways
-to turn counts into probabilities:
+An n-gram model predicts the next token from the ``n - 1`` tokens before it,
+with probabilities read off counts in a training text. A token is a
+character (:func:`fit_char_ngram` takes a ``str`` and its alphabet) or an
+integer id in ``[0, vocabulary_size)`` (:func:`fit_ngram`, e.g. BPE ids).
+Both count with the same code, and so does :func:`ngram_counts`, the dense
+count table that chapter 7 trains a logit table on.
+
+Two ways to turn counts into probabilities:
 
 * ``smoothing="add-alpha"`` (the default):
 
       p(c | h) = (count(h, c) + alpha) / (count(h) + alpha * V)
 
-  where V is the number of characters in the alphabet and ``alpha`` the
-  add-α constant. With ``alpha = 0`` this is the plain relative frequency,
-  the maximum-likelihood model of the training text: a pair never seen in
-  training gets probability 0, so -log p, and the held-out loss, is +inf.
+  where V is the vocabulary size and ``alpha`` the add-α constant. With
+  ``alpha = 0`` this is the plain relative frequency, the maximum-likelihood
+  model of the training text: a pair never seen in training gets probability
+  0, so -log p, and the held-out loss, is +inf.
 
 * ``smoothing="witten-bell"``: interpolated Witten–Bell smoothing (Witten
   and Bell 1991; see Chen and Goodman 1999, section 2.5). Each order mixes
@@ -19,21 +24,21 @@ to turn counts into probabilities:
 
       p(c | h) = (count(h, c) + T(h) * p(c | h')) / (count(h) + T(h)),
 
-  where ``h'`` is ``h`` without its oldest character and ``T(h)`` is the
-  number of distinct characters seen after ``h``: a context followed by many
-  different characters trusts its own counts less. An unseen context uses
-  ``p(c | h')`` unchanged, and below the unigram sits the uniform ``1 / V``.
-  It has no constant to tune (``alpha`` must be 0).
+  where ``h'`` is ``h`` without its oldest token and ``T(h)`` is the number
+  of distinct tokens seen after ``h``: a context followed by many different
+  tokens trusts its own counts less. An unseen context uses ``p(c | h')``
+  unchanged, and below the unigram sits the uniform ``1 / V``. It has no
+  constant to tune (``alpha`` must be 0).
 
 Counts of contexts of length L come from every position ``i >= L`` of the
 training text, so the counts of an order-n model contain those of every lower
-order exactly (:meth:`CharNgramModel.with_order`).
+order exactly (:meth:`NgramModel.with_order`).
 
-Counting is vectorised: a context is numbered one character at a time (the
-number of its shorter context times V plus its oldest character, renumbered
-densely with ``np.unique``), so no Python loop runs over the characters of
-the text and no key exceeds (number of distinct contexts) × V, which fits in
-64 bits for any alphabet (V is at most 1,114,112 Unicode code points).
+Counting is vectorised: a context is numbered one token at a time (the
+number of its shorter context times V plus its oldest token, renumbered
+densely with ``np.unique``), so no Python loop runs over the text and no key
+exceeds (number of distinct contexts) × V, which fits in 64 bits for any
+alphabet (V is at most 1,114,112 Unicode code points).
 """
 
 from __future__ import annotations
@@ -48,31 +53,75 @@ import numpy as np
 SMOOTHERS = ("add-alpha", "witten-bell")
 MAX_ORDER = 8
 
+__all__ = ["MAX_ORDER", "SMOOTHERS", "NgramModel", "encode", "fit_char_ngram", "fit_ngram", "ngram_counts"]
+
 
 @dataclass(frozen=True)
 class _Level:
-    """Counts for contexts of one length L: context keys are (id at L - 1) * V + oldest character."""
+    """Counts for contexts of one length L: context keys are (id at L - 1) * V + oldest token."""
 
     context_keys: np.ndarray  # sorted; a context's id is its index here
     context_counts: np.ndarray  # how often each context occurred
-    context_types: np.ndarray  # how many distinct characters followed it
-    pair_keys: np.ndarray  # sorted (context id) * V + next character
+    context_types: np.ndarray  # how many distinct tokens followed it
+    pair_keys: np.ndarray  # sorted (context id) * V + next token
     pair_counts: np.ndarray
 
 
-@dataclass(frozen=True)
-class CharNgramModel:
-    """A fitted character n-gram model. Build one with :func:`fit_char_ngram`.
+def _count(ids: np.ndarray, n: int, v: int, start: int = 0) -> tuple[_Level, ...]:
+    """The counter: counts of contexts of every length 0 .. n - 1 in ``ids`` (passages x positions).
 
-    ``dataclasses.replace(model, alpha=0.1)`` gives the same counts with
-    another add-α constant, without counting again.
+    Level L counts the positions ``i >= max(L, start)`` of each passage; no
+    context spans two passages.
+    """
+    passages, length = ids.shape
+    context = np.zeros((passages, length), dtype=np.int64)  # the empty context, at every position
+    keys = np.zeros(1, dtype=np.int64)
+    levels = []
+    for size in range(n):
+        if size > 0:  # extend each position's shorter context by its next-older token
+            keys, context = _unique(context[:, 1:] * v + ids[:, :length - size], len(keys) * v, inverse=True)
+            context = context.reshape(passages, length - size)  # column j: the context of position j + size
+        skip = max(start - size, 0)
+        at, nexts = context[:, skip:].ravel(), ids[:, size + skip:].ravel()
+        pair_keys, pair_counts = _unique(at * v + nexts, len(keys) * v)
+        levels.append(_Level(keys, np.bincount(at, minlength=len(keys)),
+                             np.bincount(pair_keys // v, minlength=len(keys)), pair_keys, pair_counts))
+    return tuple(levels)
+
+
+def _unique(keys: np.ndarray, key_space: int, inverse: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(keys, return_inverse=inverse, return_counts=not inverse)`` for keys in ``[0, key_space)``.
+
+    The same result, in linear time with ``np.bincount`` when the key space is
+    not much larger than the keys; by sorting otherwise.
+    """
+    keys = keys.ravel()
+    if key_space > max(4 * keys.size, 1 << 16):
+        return np.unique(keys, return_inverse=inverse, return_counts=not inverse)
+    counts = np.bincount(keys, minlength=key_space)
+    present = np.flatnonzero(counts)
+    if not inverse:
+        return present, counts[present]
+    rank = np.cumsum(counts > 0) - 1  # a key's index among the present ones
+    return present, rank[keys]
+
+
+@dataclass(frozen=True)
+class NgramModel:
+    """A fitted n-gram model. Build one with :func:`fit_char_ngram` or :func:`fit_ngram`.
+
+    A model counted on text (``alphabet`` set) reads text; a model counted on
+    integer ids (``alphabet`` is ``None``) reads ids. ``dataclasses.replace(model,
+    alpha=0.1)`` gives the same counts with another add-α constant, without
+    counting again.
     """
 
     n: int
     alpha: float
-    alphabet: str
+    vocabulary_size: int
     smoothing: str
     levels: tuple[_Level, ...]  # context lengths 0 .. n - 1
+    alphabet: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "alpha", _check_alpha(self.alpha))
@@ -81,37 +130,57 @@ class CharNgramModel:
         if self.smoothing == "witten-bell" and self.alpha != 0:
             raise ValueError("Witten-Bell smoothing has no add-alpha constant: leave alpha = 0")
 
-    @property
-    def vocabulary_size(self) -> int:
-        return len(self.alphabet)
-
-    def log_probs(self, text: str) -> np.ndarray:
+    def log_probs(self, text: object) -> np.ndarray:
         """``log p(text[i] | text[i-n+1:i])`` for every position ``i >= n - 1``, in nats.
 
         ``-inf`` where the model gives probability 0 (only with add-α and ``alpha = 0``).
         """
-        codes = encode(text, self.alphabet)
-        if len(codes) < self.n:
-            raise ValueError(f"text must have at least n = {self.n} characters, but has {len(codes)}")
-        windows = np.lib.stride_tricks.sliding_window_view(codes, self.n)
+        contexts, nexts = self._windows(text)
         with np.errstate(divide="ignore"):
-            return np.log(self._probabilities(windows[:, :-1], windows[:, -1]))
+            return np.log(self._probabilities(contexts, nexts))
 
-    def probabilities(self, context: str) -> np.ndarray:
-        """The model's distribution over the alphabet after ``context`` (its last n - 1 characters).
+    def probabilities(self, context: object) -> np.ndarray:
+        """The model's distribution over the vocabulary after ``context`` (its last n - 1 tokens).
 
         All zeros for a context never seen in training with add-α and ``alpha = 0``:
         that model makes no prediction there.
         """
-        if not isinstance(context, str):
-            raise TypeError(f"context must be a str, not {type(context).__name__}")
-        if len(context) < self.n - 1:
-            raise ValueError(f"context must have at least n - 1 = {self.n - 1} characters, but has {len(context)}")
+        if self.alphabet is not None:  # only the last n - 1 characters are read
+            if not isinstance(context, str):
+                raise TypeError(f"context must be a str, not {type(context).__name__}")
+            context = context[max(len(context) - (self.n - 1), 0):] if self.n > 1 else ""
+        ids = self._ids(context, "context")
+        if len(ids) < self.n - 1:
+            raise ValueError(f"context must have at least n - 1 = {self.n - 1} tokens, but has {len(ids)}")
         v = self.vocabulary_size
-        codes = encode(context[len(context) - (self.n - 1):] if self.n > 1 else "", self.alphabet)
-        return self._probabilities(np.broadcast_to(codes, (v, self.n - 1)), np.arange(v))
+        return self._probabilities(np.broadcast_to(ids[len(ids) - (self.n - 1):], (v, self.n - 1)), np.arange(v))
 
-    def with_order(self, n: int) -> CharNgramModel:
+    def distributions(self, text: object) -> np.ndarray:
+        """The model's whole distribution at every position ``i >= n - 1`` of ``text``.
+
+        Row ``i - (n - 1)`` is :meth:`probabilities` of the ``n - 1`` tokens
+        before position ``i``: the table an entropy coder needs. Each distinct
+        context is worked out once.
+
+        Examples
+        --------
+        >>> fit_ngram([0, 1, 0, 1], n=2, alpha=1.0, vocabulary_size=2).distributions([0, 1, 1])
+        array([[0.25      , 0.75      ],
+               [0.66666667, 0.33333333]])
+
+        (After 0 training saw 1 twice: (0 + 1) / (2 + 2) and (2 + 1) / (2 + 2);
+        after 1 it saw 0 once: (1 + 1) / (1 + 2) and (0 + 1) / (1 + 2).)
+        """
+        contexts, _ = self._windows(text)
+        v = self.vocabulary_size
+        if self.n == 1:
+            unique, where = contexts[:1], np.zeros(len(contexts), dtype=np.int64)
+        else:
+            unique, where = np.unique(contexts, axis=0, return_inverse=True)
+        rows = self._probabilities(np.repeat(unique, v, axis=0), np.tile(np.arange(v), len(unique)))
+        return rows.reshape(len(unique), v)[where.ravel()]
+
+    def with_order(self, n: int) -> NgramModel:
         """The same training counts read as an order-``n`` model (``n`` up to this model's).
 
         Identical to fitting order ``n`` on the same text, without counting again.
@@ -120,9 +189,9 @@ class CharNgramModel:
             raise ValueError(f"n must be a whole number from 1 to {self.n}, but got {n!r}")
         return dataclasses.replace(self, n=int(n), levels=self.levels[:n])
 
-    def counts(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+    def counts(self, text: object) -> tuple[np.ndarray, np.ndarray]:
         """For every position ``i >= n - 1`` of ``text``: how often the training text had
-        (its context, its character), and how often its context, both as floats.
+        (its context, its token), and how often its context, both as floats.
 
         Add-α is then ``(pair + alpha) / (context + alpha * V)`` for any ``alpha``, without
         looking anything up again.
@@ -132,11 +201,7 @@ class CharNgramModel:
         >>> fit_char_ngram("abab", n=2).counts("aba")  # "ab" twice, "a" twice; "ba" once, "b" once
         (array([2., 1.]), array([2., 1.]))
         """
-        codes = encode(text, self.alphabet)
-        if len(codes) < self.n:
-            raise ValueError(f"text must have at least n = {self.n} characters, but has {len(codes)}")
-        windows = np.lib.stride_tricks.sliding_window_view(codes, self.n)
-        contexts, nexts = windows[:, :-1], windows[:, -1]
+        contexts, nexts = self._windows(text)
         v = self.vocabulary_size
         ids = np.zeros(len(nexts), dtype=np.int64)
         for length, level in enumerate(self.levels[1:], start=1):
@@ -145,12 +210,26 @@ class CharNgramModel:
         total = np.where(seen, level.context_counts[np.maximum(ids, 0)], 0).astype(np.float64)
         return _lookup_counts(level.pair_keys, level.pair_counts, ids * v + nexts, seen), total
 
-    def nll(self, text: str) -> float:
-        """Mean negative log-likelihood per predicted character, in nats (``inf`` if any p is 0)."""
+    def nll(self, text: object) -> float:
+        """Mean negative log-likelihood per predicted token, in nats (``inf`` if any p is 0)."""
         return float(-np.mean(self.log_probs(text)))
 
+    def _ids(self, tokens: object, name: str) -> np.ndarray:
+        """``tokens`` as ids: text through the alphabet for a model counted on text, else checked ids."""
+        if self.alphabet is not None:
+            return encode(tokens, self.alphabet, name)
+        return _check_ids(tokens, self.vocabulary_size, name)
+
+    def _windows(self, text: object) -> tuple[np.ndarray, np.ndarray]:
+        """The context (oldest first) and the next id at every position ``i >= n - 1``."""
+        ids = self._ids(text, "text")
+        if len(ids) < self.n:
+            raise ValueError(f"text must have at least n = {self.n} tokens, but has {len(ids)}")
+        windows = np.lib.stride_tricks.sliding_window_view(ids, self.n)
+        return windows[:, :-1], windows[:, -1]
+
     def _probabilities(self, contexts: np.ndarray, nexts: np.ndarray) -> np.ndarray:
-        """p(next | context) for rows of context codes (oldest first) and their next codes."""
+        """p(next | context) for rows of context ids (oldest first) and their next ids."""
         v = self.vocabulary_size
         ids = np.zeros(len(nexts), dtype=np.int64)  # the empty context, always seen
         p = np.full(len(nexts), 1.0 / v)  # Witten-Bell's base: uniform
@@ -173,9 +252,15 @@ class CharNgramModel:
         return p
 
 
-def encode(text: str, alphabet: str) -> np.ndarray:
-    """Each character of ``text`` as its index in the sorted ``alphabet``."""
-    text = _check_text(text, "text")
+def encode(text: str, alphabet: str, name: str = "text") -> np.ndarray:
+    """Each character of ``text`` as its index in the sorted ``alphabet``: text as token ids.
+
+    Examples
+    --------
+    >>> encode("abba", "ab")
+    array([0, 1, 1, 0])
+    """
+    text = _check_text(text, name)
     alphabet = _check_text(alphabet, "alphabet")
     codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)  # one code point per character
     table = np.frombuffer(alphabet.encode("utf-32-le"), dtype=np.uint32)
@@ -184,34 +269,71 @@ def encode(text: str, alphabet: str) -> np.ndarray:
     index = lookup[np.minimum(codes, len(lookup) - 1)]  # the last slot is always -1
     if (index < 0).any():
         unknown = sorted(set(text) - set(alphabet))[:5]
-        raise ValueError(f"text contains characters outside the alphabet: {unknown}")
+        raise ValueError(f"{name} contains characters outside the alphabet: {unknown}")
     return index
 
 
-def fit_char_ngram(text: str, n: int, alpha: float = 0.0, alphabet: str | None = None,
-                   smoothing: str = "add-alpha") -> CharNgramModel:
-    """Count a character n-gram model on ``text``.
+def fit_ngram(tokens: object, n: int, alpha: float = 0.0, *, vocabulary_size: int,
+              smoothing: str = "add-alpha") -> NgramModel:
+    """Count an n-gram model on integer token ids.
 
     Parameters
     ----------
-    text : str
-        The training text.
+    tokens : array_like of int, shape (T,) or (passages, T)
+        The training text as ids in ``[0, vocabulary_size)`` (a list or a
+        1-D array); a 2-D array holds several passages, and no n-gram spans two.
     n : int
         Order of the model: 1 ignores the past, 2 looks at one previous
-        character, 3 at two, ... (1 to 8).
+        token, 3 at two, ... (1 to 8).
     alpha : float, default 0
         Add-α smoothing: ``alpha`` pretend extra occurrences of every pair.
         0 gives the unsmoothed maximum-likelihood model.
-    alphabet : str, optional
-        Every character the model may meet, in sorted order; by default the
-        characters of ``text``. Pass the alphabet of the whole corpus so
-        held-out text can be scored.
+    vocabulary_size : int
+        V, the number of distinct ids the model may meet.
     smoothing : {"add-alpha", "witten-bell"}
         How counts become probabilities (see the module's description).
 
     Returns
     -------
-    CharNgramModel
+    NgramModel
+        It reads ids: ``model.nll([0, 1, 1])``.
+
+    Examples
+    --------
+    >>> model = fit_ngram([0, 1, 0, 1], n=2, vocabulary_size=3)
+    >>> model.probabilities([0])  # after 0 always comes 1; 2 never occurred
+    array([0., 1., 0.])
+    """
+    n = _check_order(n, "n")
+    alpha = _check_alpha(alpha)
+    v = _check_vocabulary_size(vocabulary_size)
+    if not isinstance(smoothing, str) or smoothing not in SMOOTHERS:
+        raise ValueError(f"smoothing must be one of {SMOOTHERS}, but got {smoothing!r}")
+    ids = _check_ids(tokens, v, "tokens", passages=True)
+    if ids.shape[1] < n:
+        raise ValueError(f"tokens must have at least n = {n} ids, but has {ids.shape[1]}")
+    return NgramModel(n, alpha, v, smoothing, _count(ids, n, v))
+
+
+def fit_char_ngram(text: str, n: int, alpha: float = 0.0, alphabet: str | None = None,
+                   smoothing: str = "add-alpha") -> NgramModel:
+    """Count a character n-gram model on ``text``: :func:`fit_ngram` on its characters.
+
+    Parameters
+    ----------
+    text : str
+        The training text; its characters are the tokens.
+    n, alpha, smoothing
+        As in :func:`fit_ngram`.
+    alphabet : str, optional
+        Every character the model may meet, in sorted order; by default the
+        characters of ``text``. Pass the alphabet of the whole corpus so
+        held-out text can be scored.
+
+    Returns
+    -------
+    NgramModel
+        It reads text: ``model.nll("the cat")``.
 
     Examples
     --------
@@ -227,9 +349,7 @@ def fit_char_ngram(text: str, n: int, alpha: float = 0.0, alphabet: str | None =
     (The unigram part counts a and b twice each, with two types: (2 + 2 * 1/2) / (4 + 2) = 0.5
     each; so p(a | a) = (0 + 0.5) / 3 and p(b | a) = (2 + 0.5) / 3.)
     """
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 1 <= n <= MAX_ORDER:
-        raise ValueError(f"n must be a whole number from 1 to {MAX_ORDER}, but got {n!r}")
-    n = int(n)
+    n = _check_order(n, "n")
     alpha = _check_alpha(alpha)
     text = _check_text(text, "text")
     if alphabet is None:
@@ -239,23 +359,93 @@ def fit_char_ngram(text: str, n: int, alpha: float = 0.0, alphabet: str | None =
         raise ValueError("alphabet must list each character once, in sorted order")
     if not isinstance(smoothing, str) or smoothing not in SMOOTHERS:
         raise ValueError(f"smoothing must be one of {SMOOTHERS}, but got {smoothing!r}")
-    codes = encode(text, alphabet)
-    if len(codes) < n:
-        raise ValueError(f"text must have at least n = {n} characters, but has {len(codes)}")
-    v = len(alphabet)
-    ids = np.zeros(len(codes), dtype=np.int64)  # context of length 0 at every position
-    levels = []
-    for length in range(n):  # contexts of this length, at positions i >= length
-        if length == 0:
-            context_keys = np.zeros(1, dtype=np.int64)
-        else:  # extend each position's shorter context by its next-older character
-            context_keys, ids = np.unique(ids[1:] * v + codes[:len(codes) - length], return_inverse=True)
-            ids = ids.ravel()
-        context_counts = np.bincount(ids, minlength=len(context_keys))
-        pair_keys, pair_counts = np.unique(ids * v + codes[length:], return_counts=True)
-        context_types = np.bincount(pair_keys // v, minlength=len(context_keys))
-        levels.append(_Level(context_keys, context_counts, context_types, pair_keys, pair_counts))
-    return CharNgramModel(n, alpha, alphabet, smoothing, tuple(levels))
+    if len(text) < n:
+        raise ValueError(f"text must have at least n = {n} characters, but has {len(text)}")
+    model = fit_ngram(encode(text, alphabet), n, alpha, vocabulary_size=len(alphabet), smoothing=smoothing)
+    return dataclasses.replace(model, alphabet=alphabet)
+
+
+def ngram_counts(codes: object, order: int, vocabulary_size: int, start: int | None = None) -> np.ndarray:
+    """The dense count table ``C[context, c]`` of an order-``order`` model, from token ids.
+
+    Parameters
+    ----------
+    codes : array_like of int, shape (T,) or (passages, T)
+        The text as ids in ``[0, vocabulary_size)`` (:func:`encode` turns
+        text into ids); a 2-D array holds several independent passages (no
+        pair spans two).
+    order : int
+        1 for a unigram model (one context), 2 for a bigram, 3 for a trigram...
+    vocabulary_size : int
+        V, the number of distinct tokens.
+    start : int, optional
+        First position to predict in each passage; by default ``order - 1``
+        (the first position with a full context). Pass the same ``start`` to
+        models of different orders to score them on exactly the same tokens.
+
+    Returns
+    -------
+    numpy.ndarray, shape (V ** (order - 1), V)
+        Row = context as a base-V number of the previous ``order - 1``
+        tokens (oldest first), column = next token. ``C.sum()`` is the number
+        of predicted tokens.
+
+    Examples
+    --------
+    >>> ngram_counts([0, 1, 0, 1], order=2, vocabulary_size=2)
+    array([[0., 2.],
+           [1., 0.]])
+    >>> ngram_counts([0, 1, 0, 1], order=1, vocabulary_size=2, start=1)
+    array([[1., 2.]])
+    """
+    if isinstance(order, bool) or not isinstance(order, (int, np.integer)) or order < 1:
+        raise ValueError(f"order must be a whole number >= 1, but got {order!r}")
+    v = _check_vocabulary_size(vocabulary_size)
+    ids = _check_ids(codes, v, "codes", passages=True)
+    start = order - 1 if start is None else int(start)
+    if start < order - 1:
+        raise ValueError(f"start must be at least order - 1 = {order - 1}")
+    if ids.shape[1] - start <= 0:
+        raise ValueError("the text is too short to predict any token")
+    levels = _count(ids, int(order), v, start)
+    number = np.zeros(1, dtype=np.int64)  # each context's base-V number, level by level
+    for size, level in enumerate(levels[1:], start=1):
+        number = level.context_keys % v * v ** (size - 1) + number[level.context_keys // v]
+    top = levels[-1]
+    table = np.zeros((v ** (order - 1), v))
+    table[number[top.pair_keys // v], top.pair_keys % v] = top.pair_counts
+    return table
+
+
+def _check_order(n: object, name: str) -> int:
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 1 <= n <= MAX_ORDER:
+        raise ValueError(f"{name} must be a whole number from 1 to {MAX_ORDER}, but got {n!r}")
+    return int(n)
+
+
+def _check_vocabulary_size(v: object) -> int:
+    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+        raise ValueError(f"vocabulary_size must be a whole number >= 1, but got {v!r}")
+    return int(v)
+
+
+def _check_ids(tokens: object, v: int, name: str, passages: bool = False) -> np.ndarray:
+    """``tokens`` as int64 ids in ``[0, v)``: 1-D, or 2-D (passages x positions) if ``passages``."""
+    if isinstance(tokens, (str, bytes, bytearray)) or tokens is None:
+        raise TypeError(f"{name} must be integer token ids (a list or an int array), not {type(tokens).__name__}"
+                        + (": text goes through fit_char_ngram" if isinstance(tokens, str) else ""))
+    ids = np.asarray(tokens)
+    if ids.size == 0:
+        ids = ids.astype(np.int64)
+    if ids.dtype.kind not in "iu":
+        raise TypeError(f"{name} must be integer token ids, not an array of {ids.dtype}")
+    if ids.ndim != 1 and not (passages and ids.ndim == 2):
+        raise ValueError(f"{name} must be a 1-D sequence of ids{' or a 2-D array of passages' if passages else ''}, "
+                         f"but has shape {ids.shape}")
+    if ids.size and (ids.min() < 0 or ids.max() >= v):
+        raise ValueError(f"{name} must lie in [0, {v - 1}] (vocabulary_size = {v})")
+    ids = ids.astype(np.int64)
+    return np.atleast_2d(ids) if passages else ids
 
 
 def _check_text(text: object, name: str) -> str:

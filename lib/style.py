@@ -1,4 +1,4 @@
-"""One plotting style for the whole book.
+"""Book machinery: one plotting style for the whole book (every chapter).
 
 Call :func:`use` once at the top of a chapter. Colours come from the
 Okabe-Ito palette, which stays distinguishable for readers with the common

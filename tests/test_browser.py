@@ -290,30 +290,30 @@ def ch6_gaussian(s):  # the right title: mean NLL of the eight numbers under N(�
 @functools.cache
 def ch7_tables() -> tuple[dict, np.ndarray]:
     """Chapter 7's two bigram logit tables (600 steps, learning rate 4) and validation counts."""
-    from lib import training as tr
     from lib.corpus import load_split
-    from lib.ngram import encode
+    from lib.ngram import encode, ngram_counts
+    from lib.training import train_logit_table
 
     split = load_split()
     alphabet = "".join(sorted(set(split.train)))
-    counts = [tr.ngram_counts(encode(text, alphabet), 2, len(alphabet))
+    counts = [ngram_counts(encode(text, alphabet), 2, len(alphabet))
               for text in (split.train, split.validation)]
-    tables = {"−log p": tr.train_logit_table(counts[0], steps=600, learning_rate=4.0,
-                                             validation_counts=counts[1]).logits,
-              "1 − p": tr.train_logit_table(counts[0], steps=600, learning_rate=4.0,
-                                            loss="one_minus_p").logits}
+    tables = {"−log p": train_logit_table(counts[0], steps=600, learning_rate=4.0,
+                                          validation_counts=counts[1]).logits,
+              "1 − p": train_logit_table(counts[0], steps=600, learning_rate=4.0,
+                                         loss="one_minus_p").logits}
     return tables, counts[1]
 
 
 @shows("chapters/07_training_with_log_p", "T", "trained_with")
 def ch7_temperature(s):  # the panels' titles: ECE of the reliability diagram, mean entropy at T
-    from lib import training as tr
+    from lib.calibration import expected_calibration_error, top_label_calibration
 
     tables, val = ch7_tables()
     logits = tables[s["trained_with"]] / s["T"]
-    conf, acc, weight = tr.top_label_calibration(logits, val)
+    conf, acc, weight = top_label_calibration(logits, val)
     h = np.sum(val.sum(axis=1) * lib.entropy(lib.softmax(logits))) / val.sum()
-    return [f"ECE = {tr.expected_calibration_error(conf, acc, weight, 10):.3f}",
+    return [f"ECE = {expected_calibration_error(conf, acc, weight, 10):.3f}",
             f"H = {h:.2f} nats"]
 
 

@@ -1,4 +1,5 @@
-"""Huffman codes are prefix-free, optimal and within one bit of the entropy."""
+"""lib.coding: Huffman codes are prefix-free, optimal and within one bit of the entropy; the range coder
+writes the summed surprise."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import numpy as np
 import pytest
 
 import lib
-from lib.coding import huffman_code, mean_code_length
+from lib.coding import code_length_bits, huffman_code, mean_code_length, range_decode, range_encode
 from tests.conftest import random_distributions
 
 
@@ -109,3 +110,18 @@ def test_mean_code_length_needs_every_symbol():
     with pytest.raises(ValueError, match="no codeword"):
         mean_code_length({"a": "0"}, {"a": 0.5, "b": 0.5})
     assert math.isclose(mean_code_length({"a": "0", "b": "1"}, {"a": 0.3, "b": 0.7}), 1.0)
+
+
+def test_code_length_bits():
+    assert code_length_bits([0.5, 0.25]) == 3.0
+    assert code_length_bits([0.0]) == np.inf
+
+
+def test_range_coder_round_trip_costs_the_summed_surprise(rng):
+    pytest.importorskip("constriction")
+    probs = rng.dirichlet(np.ones(8) * 0.5, size=3000)
+    message = np.array([rng.choice(8, p=row) for row in probs])
+    packed = range_encode(message, probs)
+    assert np.array_equal(range_decode(packed, probs), message)
+    ideal = code_length_bits(probs[np.arange(len(message)), message])
+    assert ideal <= 32 * len(packed) <= ideal + 64

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 import lib
-from lib.exercises import EXERCISES, ArrayExercise, FunctionExercise, NumberExercise
+from lib.exercises import EXERCISES
+from lib.feedback import ArrayExercise, FunctionExercise, NumberExercise
 
 
 def test_every_exercise_accepts_its_own_reference_answer():
@@ -111,10 +112,26 @@ def test_function_exercise_feedback_on_long_inputs_and_nan():
     assert not naive_entropy and "NaN" in naive_entropy.message and "0 log 0" in naive_entropy.message
 
 
-def test_exact_answers():
-    assert lib.check("ch3.underflow", 1075)
-    feedback = lib.check("ch3.underflow", 1074)
+def test_exact_answers(monkeypatch):
+    # How many halvings of 1.0 reach exactly 0.0 in float64: an answer with no tolerance.
+    exact = NumberExercise(expected=lambda: float(next(n for n in range(1, 5000) if 0.5**n == 0.0)),
+                           hint="Count the halvings.", rtol=0.0, unit="")
+    monkeypatch.setitem(EXERCISES, "ch0.underflow", exact)
+    assert lib.check("ch0.underflow", 1075)
+    feedback = lib.check("ch0.underflow", 1074)
     assert not feedback and "exact" in feedback.message
+
+
+def test_import_lib_builds_no_chapter_exercises_until_one_is_checked():
+    """exercises imports each chapter's maths lazily: import lib never loads chapter 7's modules."""
+    import subprocess
+    import sys
+
+    probe = ("import sys, lib; before = 'lib.training' in sys.modules; lib.check('ch1.penalty', 3.9); "
+             "after_ch1 = 'lib.training' in sys.modules; lib.check('ch7.ece', 0.1); "
+             "print(before, after_ch1, 'lib.training' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False", "True"]
 
 
 @pytest.mark.parametrize(

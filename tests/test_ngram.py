@@ -1,4 +1,5 @@
-"""Character n-gram models: proper distributions, and losses that match a brute-force count."""
+"""N-gram models: proper distributions, losses that match a brute-force count, and one counter for
+characters, integer token ids and chapter 7's dense count tables."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lib.ngram import encode, fit_char_ngram
+from lib.ngram import encode, fit_char_ngram, fit_ngram, ngram_counts
 
 TEXT = "the cat sat on the mat. the dog sat on the log."
 ALPHABET = "".join(sorted(set(TEXT + "xz")))  # x and z never occur in training
@@ -248,3 +249,116 @@ def test_with_order_equals_fitting_that_order():
         full.with_order(6)
 
 
+# --- The dense count table of chapter 7 comes from the same counter ---------------------------
+
+def test_ngram_counts_agree_with_lib_ngram():
+    text = "the cat sat on the mat, the end"
+    alphabet = "".join(sorted(set(text)))
+    codes = encode(text, alphabet)
+    for order in (1, 2, 3):
+        counts = ngram_counts(codes, order, len(alphabet))
+        model = fit_char_ngram(text, order, 0.0, alphabet)
+        assert counts.sum() == len(text) - (order - 1)
+        pair, context = model.counts(text)  # per position, from lib.ngram
+        windows = np.lib.stride_tricks.sliding_window_view(codes, order)
+        ctx = np.zeros(len(windows), dtype=np.int64)
+        for j in range(order - 1):
+            ctx = ctx * len(alphabet) + windows[:, j]
+        assert np.array_equal(counts[ctx, windows[:, -1]], pair)
+        assert np.array_equal(counts.sum(axis=1)[ctx], context)
+
+
+def test_ngram_counts_of_passages_never_span_two():
+    counts = ngram_counts([[0, 1], [1, 0]], 2, 2)
+    assert counts.tolist() == [[0, 1], [1, 0]]  # no (1 -> 1) pair across the boundary
+
+
+@pytest.mark.parametrize("smoothing, alpha", [("add-alpha", 0.1), ("witten-bell", 0.0)])
+def test_distributions_are_the_model_at_every_position(smoothing, alpha):
+    train, text = "the cat sat on the mat; a bat", "the rat ate a hat"
+    alphabet = "".join(sorted(set(train + text)))
+    model = fit_char_ngram(train, 3, alpha=alpha, alphabet=alphabet, smoothing=smoothing)
+    codes = encode(text, alphabet)
+    rows = model.distributions(text)
+    assert rows.shape == (len(text) - 2, len(alphabet))
+    assert np.allclose(rows.sum(axis=1), 1)
+    assert np.allclose(np.log(rows[np.arange(len(rows)), codes[2:]]), model.log_probs(text))
+    for i in range(2, len(text)):
+        np.testing.assert_array_equal(rows[i - 2], model.probabilities(text[i - 2:i]))
+
+
+def test_add_alpha_distributions_are_the_normalised_dense_counts():
+    """The rows chapter 7 codes with: (C[ctx] + alpha) / (n_ctx + alpha V), bit for bit."""
+    train, text = "the cat sat on the mat; a bat", "the rat ate a hat"
+    alphabet = "".join(sorted(set(train + text)))
+    v, alpha = len(alphabet), 0.03
+    table = ngram_counts(encode(train, alphabet), 3, v)
+    dense = (table + alpha) / (table.sum(axis=1, keepdims=True) + alpha * v)
+    codes = encode(text, alphabet)
+    context = codes[:-2] * v + codes[1:-1]
+    rows = fit_char_ngram(train, 3, alpha, alphabet).distributions(text)
+    np.testing.assert_array_equal(rows, dense[context])
+
+
+# --- Integer token ids: the same counter as for characters --------------------------------------
+
+@pytest.mark.parametrize("n", [1, 2, 3, 5])
+@pytest.mark.parametrize("smoothing, alpha", [("add-alpha", 0.0), ("add-alpha", 0.5), ("witten-bell", 0.0)])
+def test_counting_a_text_equals_counting_its_character_ids(n, smoothing, alpha):
+    chars = fit_char_ngram(TEXT, n, alpha, ALPHABET, smoothing)
+    ids = fit_ngram(encode(TEXT, ALPHABET), n, alpha, vocabulary_size=len(ALPHABET), smoothing=smoothing)
+    assert ids.alphabet is None and ids.vocabulary_size == chars.vocabulary_size
+    for a, b in zip(chars.levels, ids.levels, strict=True):
+        for field in dataclasses.fields(a):
+            np.testing.assert_array_equal(getattr(a, field.name), getattr(b, field.name))
+    held = encode(HELDOUT, ALPHABET)
+    np.testing.assert_array_equal(chars.log_probs(HELDOUT), ids.log_probs(held))
+    np.testing.assert_array_equal(chars.log_probs(HELDOUT), ids.log_probs(held.tolist()))  # a plain list
+    np.testing.assert_array_equal(chars.distributions(HELDOUT), ids.distributions(held))
+    assert chars.nll(HELDOUT) == ids.nll(held)
+    assert [x.tolist() for x in chars.counts(HELDOUT)] == [x.tolist() for x in ids.counts(held)]
+    np.testing.assert_array_equal(chars.probabilities(HELDOUT[:n - 1]), ids.probabilities(held[:n - 1]))
+
+
+def test_a_large_vocabulary_of_ids_matches_a_brute_force_count(rng):
+    """BPE-sized ids (V = 50,000) at order 4: no key collides, every count is right."""
+    v = 50_000
+    ids = rng.integers(0, 60, size=3000) * 800 + rng.integers(0, 3, size=3000)  # few distinct, far apart
+    model = fit_ngram(ids, 4, vocabulary_size=v)
+    pairs = Counter(tuple(ids[i - 3:i + 1]) for i in range(3, len(ids)))
+    contexts = Counter(tuple(ids[i - 3:i]) for i in range(3, len(ids)))
+    pair, context = model.counts(ids)
+    windows = [tuple(ids[i - 3:i + 1]) for i in range(3, len(ids))]
+    assert pair.tolist() == [pairs[w] for w in windows]
+    assert context.tolist() == [contexts[w[:3]] for w in windows]
+    assert model.probabilities(ids[:3]).shape == (v,)
+
+
+def test_passages_of_ids_are_counted_apart():
+    model = fit_ngram([[0, 1], [1, 0]], 2, vocabulary_size=2)
+    np.testing.assert_array_equal(model.probabilities([1]), [1.0, 0.0])  # no 1 -> 1 across the boundary
+    np.testing.assert_array_equal(model.probabilities([0]), [0.0, 1.0])
+
+
+@pytest.mark.parametrize("tokens, error, message", [
+    ("0101", TypeError, "integer token ids.*fit_char_ngram"),
+    (None, TypeError, "integer token ids"),
+    ([0.0, 1.0, 1.0], TypeError, "integer token ids, not an array of float64"),
+    ([0, 1, 3], ValueError, r"must lie in \[0, 2\]"),
+    ([0, -1, 1], ValueError, r"must lie in \[0, 2\]"),
+    ([[[0, 1]]], ValueError, "1-D sequence of ids"),
+    ([0], ValueError, "at least n = 2"),
+])
+def test_bad_ids_are_refused_clearly(tokens, error, message):
+    with pytest.raises(error, match=message):
+        fit_ngram(tokens, 2, vocabulary_size=3)
+
+
+def test_an_id_model_reads_ids_and_a_text_model_reads_text():
+    ids = fit_ngram([0, 1, 2, 1], 2, vocabulary_size=3)
+    with pytest.raises(TypeError, match="text must be integer token ids"):
+        ids.nll("ab")
+    with pytest.raises(ValueError, match="vocabulary_size must be a whole number"):
+        fit_ngram([0, 1], 2, vocabulary_size=0)
+    with pytest.raises(TypeError, match="text must be a str"):
+        fit_char_ngram("abab", 2).nll([0, 1])
