@@ -310,14 +310,15 @@ class TeachingTransform(SphinxPostTransform):
             for q in ps["questions"]:
                 qs += nodes.list_item("", _para(f"{q['name']}: ", nodes.literal("", f"{q['function']}()"),
                                                 f" ({_points(q['points'])} points)"))
-            chapter = (_para(_doc_link(doc, titles[number]["docname"], f"Chapter {number}"))
-                       if number in titles else f"Chapter {number}")
-            opening = nodes.container()
-            for uri, text in [(download, "Download"), (links["binder"], "Open in Binder"),
-                              (links["colab"], "Open in Colab")]:
-                opening += _para(_link(uri, text))
-            rows.append([_para(nodes.strong("", ps["title"])), chapter, qs, _points(ps["points"]), opening])
-        return [_table(["Problem set", "Goes with", "Questions", "Points", "Get it"], rows, [3, 2, 5, 1, 3])]
+            chapter = (_doc_link(doc, titles[number]["docname"], f"chapter {number}")
+                       if number in titles else f"chapter {number}")
+            first = nodes.container()
+            first += _para(nodes.strong("", ps["title"]))
+            first += _para("Goes with ", chapter, ".")
+            first += _para(_link(download, "Download"), " · ", _link(links["binder"], "Binder"),
+                           " · ", _link(links["colab"], "Colab"))
+            rows.append([first, qs, _points(ps["points"])])
+        return [_table(["Problem set", "Questions", "Points"], rows, [5, 5, 1])]
 
 
 def always_update(app, env):
