@@ -132,7 +132,9 @@ def launch_links(name: str, srcdir: Path) -> dict[str, str]:
     colab = buttons.get("colab_url", "https://colab.research.google.com").rstrip("/")
     return {"binder": f"{binder}/v2/gh/{repo}/{branch}?urlpath={interface}/tree/{path}",
             "colab": f"{colab}/github/{repo}/blob/{branch}/{path}",
-            "site": config["html"]["baseurl"].rstrip("/") + f"/{path}"}
+            # print (the PDF edition) links the file on GitHub: the website's copy is no page of
+            # the book, and scripts/site_links.py rejects such links under the site's address
+            "github": f"https://github.com/{repo}/blob/{branch}/{path}"}
 
 
 # --------------------------------------------------------------------------------------------
@@ -302,10 +304,10 @@ class TeachingTransform(SphinxPostTransform):
 
     def _problem_sets(self, doc, chs, data, sets, srcdir, html):
         titles = {c["number"]: c for c in chs}
-        rows = []
+        rows, printed = [], []
         for number, ps in sorted(sets.items()):
             links = launch_links(ps["name"], srcdir)
-            download = f"problem_sets/{ps['name']}.ipynb" if html else links["site"]
+            download = f"problem_sets/{ps['name']}.ipynb" if html else links["github"]
             qs = nodes.bullet_list()
             for q in ps["questions"]:
                 qs += nodes.list_item("", _para(f"{q['name']}: ", nodes.literal("", f"{q['function']}()"),
@@ -318,6 +320,12 @@ class TeachingTransform(SphinxPostTransform):
             first += _para(_link(download, "Download"), " · ", _link(links["binder"], "Binder"),
                            " · ", _link(links["colab"], "Colab"))
             rows.append([first, qs, _points(ps["points"])])
+            if not html:  # print: a list per set (a table row cannot break across pages)
+                first += _para(f"{_points(ps['points'])} points:")
+                first += qs
+                printed.append(first)
+        if not html:
+            return printed
         return [_table(["Problem set", "Questions", "Points"], rows, [5, 5, 1])]
 
 
