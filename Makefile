@@ -4,8 +4,8 @@
 #   make test   install the test tools too, run every test and execute every notebook
 #
 # Also: make pdf (the PDF edition; needs TeX, see below), make lab (open the chapters in JupyterLab), make bench (timings), make clear
-# (strip notebook outputs before committing), make assignments (student notebooks and
-# autograders for the problem sets, into _build/assignments), make clean.
+# (strip notebook outputs before committing), make assignments (student notebooks, autograders
+# and answer keys for the problem sets, into _build/assignments), make grade, make clean.
 
 PYTHON ?= python3
 VENV   := .venv
@@ -13,7 +13,7 @@ BIN    := $(VENV)/bin
 # Jupyter kernels started from here (nbval, the book build) use the venv's Python.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: book test lab bench clear clean assignments pdf
+.PHONY: book test lab bench clear clean assignments grade pdf
 
 book: $(VENV)/.installed-book _build/.lib-stamp
 	$(BIN)/jupyter-book build . -W -n --keep-going
@@ -49,8 +49,15 @@ bench: $(VENV)/.installed-dev
 clear: $(VENV)/.installed-book
 	$(BIN)/python scripts/clear_outputs.py
 
-assignments: $(VENV)/.installed-dev
-	bash scripts/build_assignments.sh
+# Student notebooks (also copied into problem_sets/, committed), autograders and answer keys.
+# Needs only otter-grader and the learner's packages (requirements-assignments.txt).
+assignments: $(VENV)/.installed-assignments
+	$(BIN)/python scripts/build_assignments.py --publish
+
+# Grade a folder of submissions into one CSV: make grade SET=ps4_one_hot_collapse SUBMISSIONS=folder
+# (in Docker containers when Docker runs; add TRUSTED=1 to grade on this machine without Docker).
+grade: $(VENV)/.installed-assignments
+	$(BIN)/python scripts/grade_class.py $(SET) $(SUBMISSIONS) $(if $(TRUSTED),--trusted)
 
 clean:
 	rm -rf _build
@@ -63,9 +70,13 @@ $(VENV)/.installed-book: requirements.txt requirements-book.txt pyproject.toml |
 	$(BIN)/pip install --quiet -r requirements-book.txt
 	touch $@
 
-$(VENV)/.installed-dev: requirements.txt requirements-book.txt requirements-dev.txt pyproject.toml | $(BIN)/python
+$(VENV)/.installed-assignments: requirements.txt requirements-assignments.txt pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-assignments.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-book.txt requirements-assignments.txt requirements-dev.txt pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
-	touch $@ $(VENV)/.installed-book
+	touch $@ $(VENV)/.installed-book $(VENV)/.installed-assignments
 
 # The build caches executed notebooks, keyed on their code only. When lib/ changes,
 # throw the cache away so no page shows numbers computed by the old lib.

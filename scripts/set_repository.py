@@ -3,8 +3,9 @@
     python scripts/set_repository.py https://github.com/YOUR-NAME/YOUR-REPO
 
 Rewrites every place that names the repository: `repository.url` in _config.yml (the Binder
-and Colab buttons), the licence links in its footer, CITATION.cff, and the Colab install cell
-at the top of each chapter. The published website moves with it, from
+and Colab buttons, and the problem sets' links on the website), the licence links in its
+footer, CITATION.cff, the Colab install cell at the top of each chapter, and the first cell of
+each student notebook in problem_sets/ (on Colab it fetches the public tests from there). The published website moves with it, from
 https://OLD-OWNER.github.io/OLD-REPO/ to https://YOUR-NAME.github.io/YOUR-REPO/: `html.baseurl`
 in _config.yml, CITATION.cff's `url`, and the links to it in the chapters and pages (the
 glossary links, which the book build turns into local links). tests/test_publishing.py and
@@ -56,6 +57,13 @@ def main(new: str) -> None:
             if cell.cell_type == "markdown":
                 cell.source = cell.source.replace(old_site, new_site)
         after = nbformat.writes(nb).rstrip("\n") + "\n"
+        if after != before:
+            path.write_text(after, encoding="utf-8")
+    # The committed student notebooks: their first cell fetches the public tests on Colab from
+    # the repository (scripts/build_assignments.py writes it from _config.yml, as here).
+    for path in sorted((REPO_ROOT / "problem_sets").glob("*.ipynb")):
+        before = path.read_text(encoding="utf-8")
+        after = before.replace(f'REPOSITORY, BRANCH = \\"{old}\\"', f'REPOSITORY, BRANCH = \\"{new}\\"')
         if after != before:
             path.write_text(after, encoding="utf-8")
     for path in sorted(REPO_ROOT.glob("*.md")):

@@ -136,6 +136,9 @@ def test_set_repository_rewrites_every_mention(tmp_path):
             REPOSITORY, new).replace(SITE, new_site)
     for path in copy.glob("*.md"):
         assert SITE not in path.read_text(), path.name
+    for path in (copy / "problem_sets").glob("*.ipynb"):  # on Colab they fetch their tests from the fork
+        text = path.read_text()
+        assert f'REPOSITORY, BRANCH = \\"{new}\\"' in text and REPOSITORY not in text, path.name
 
 
 def load_script(name: str):
