@@ -205,7 +205,12 @@ def test_links_to_the_published_site_name_a_page_of_the_book(path):
 
 def test_toc_has_front_and_back_matter():
     assert TOC_PAGES[:2] == ["intro", "notation"]
-    assert TOC_PAGES[-3:] == ["glossary", "cheatsheet", "references"]
+    parts = {part["caption"]: [entry["file"] for entry in part["chapters"]]
+             for part in yaml.safe_load((REPO_ROOT / "_toc.yml").read_text())["parts"]}
+    assert parts["Reference"] == ["glossary", "cheatsheet", "references"]
+    assert parts["Teaching"] == ["teaching", "problem_sets"]
+    # The back matter follows every chapter; the teachers' pages come last.
+    assert TOC_PAGES[-5:] == ["glossary", "cheatsheet", "references", "teaching", "problem_sets"]
     for page in ["notation", "glossary", "cheatsheet", "references"]:
         assert (REPO_ROOT / f"{page}.md").exists()
 

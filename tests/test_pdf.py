@@ -79,7 +79,9 @@ def test_pdf_has_every_page_of_the_book_in_order(pdf, pdf_text):
 def test_pdf_has_every_figure(pdf):
     """Each image a notebook shows (plots, and the explorers' snapshots) is a figure in the PDF."""
     out = pdf.parent.parent
-    executed = sorted((out / "jupyter_execute").rglob("*.ipynb"))
+    # The website's executed-notebook downloads (a cached notebook's copy under
+    # jupyter_execute/ is written without its outputs).
+    executed = sorted((out / "html" / "_executed").rglob("*.ipynb"))
     assert executed, "no executed notebooks next to the PDF"
     images = 0
     for path in executed:
