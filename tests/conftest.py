@@ -2,8 +2,10 @@
 
 The suite runs on parallel workers (pytest-xdist, ``-n auto --dist loadgroup`` in
 pyproject.toml). What must share one process is grouped here (`xdist_group`): the cells
-of one notebook under nbval (one kernel runs them in order), every test that reads the
-built book (one build), the JupyterLab tests (one server), the problem sets' gradings.
+of one notebook under nbval (one kernel runs them in order), the JupyterLab tests (one
+server), the PDF edition's tests (one LaTeX build). What workers share is built once per
+run: the book (started in the background as soon as a worker starts, see
+`book_build_started_early`) and the problem sets (`built_once`, under a file lock).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -53,16 +56,39 @@ def pytest_collection_modifyitems(config, items) -> None:
         group = None
         if item.path.suffix == ".ipynb":
             group = f"nbval-{item.path.stem}"
-        elif "html" in item.fixturenames:
-            group = "book"
+        elif item.path.name == "test_pdf.py":
+            group = "pdf"  # one PDF build, from the book's build folder
         elif item.path.name == "test_jupyterlab.py":
             group = "jupyterlab"
-        elif "assignment" in item.fixturenames:
-            # One worker grades every problem set, at most two `otter run`s at a time as before:
-            # with one group per set, four ran at once and one grading hung (2026-12-06, load ~20).
-            group = "assignments"
         if group is not None:
             item.add_marker(pytest.mark.xdist_group(group))
+
+
+#: Set on an xdist worker when pytest-xdist failed to keep a group together (see below).
+UNGROUPED: list[str] = []
+
+
+def pytest_collection_finish(session) -> None:
+    """On an xdist worker, note any group that was not written into its tests' ids.
+
+    pytest-xdist's ``loadgroup`` sends a group to one worker by the ``@group`` suffix it adds
+    to each test's id. When a pytest release stops that from working (9.2 with xdist 3.8 did),
+    the groups vanish without a word and a notebook's cells run on two kernels.
+    """
+    if not getattr(session.config.option, "loadgroup", False):  # set on xdist's workers
+        return
+    for item in session.items:
+        marker = item.get_closest_marker("xdist_group")
+        if marker is not None and not item.nodeid.endswith("@" + marker.args[0]):
+            UNGROUPED.append(item.nodeid)
+
+
+def pytest_runtest_setup(item) -> None:
+    """Fail every test with the reason when pytest-xdist lost the groups."""
+    if UNGROUPED:
+        pytest.fail(f"pytest-xdist did not keep {UNGROUPED[0]} (and {len(UNGROUPED) - 1} more) in "
+                    f"its group: this pytest ({pytest.__version__}) and pytest-xdist do not work "
+                    "together; install the versions pinned in requirements-dev.txt.", pytrace=False)
 
 
 def built_once(tmp_path_factory, name: str, build) -> Path:
@@ -71,9 +97,7 @@ def built_once(tmp_path_factory, name: str, build) -> Path:
     Every worker has its own temporary folder under one shared parent; the first to take
     the lock builds there, the others wait for it and reuse the result.
     """
-    shared = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        shared = shared.parent
+    shared = shared_folder(tmp_path_factory)
     folder, done = shared / name, shared / f"{name}.done"
     with FileLock(str(shared / f"{name}.lock")):
         if not done.exists():
@@ -83,14 +107,49 @@ def built_once(tmp_path_factory, name: str, build) -> Path:
     return folder
 
 
-@pytest.fixture(scope="session")
-def html(tmp_path_factory) -> Path:
-    """The whole book, built once per test run into a fresh folder, warnings as errors."""
-    def build(out: Path) -> None:
-        jupyter_book = Path(sys.executable).parent / "jupyter-book"
-        command = [str(jupyter_book if jupyter_book.exists() else shutil.which("jupyter-book")),
-                   "build", str(REPO_ROOT), "--path-output", str(out), "-W", "-n", "--keep-going"]
-        result = subprocess.run(command, capture_output=True, text=True, cwd=REPO_ROOT)
-        assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-5000:]
+def shared_folder(tmp_path_factory) -> Path:
+    """The run's temporary folder that every xdist worker sees (each has its own below it)."""
+    shared = tmp_path_factory.getbasetemp()
+    return shared.parent if os.environ.get("PYTEST_XDIST_WORKER") else shared
 
-    return built_once(tmp_path_factory, "book", build) / "_build" / "html"
+
+def jupyter_book() -> str:
+    """This environment's jupyter-book (the one beside the Python running the tests)."""
+    beside = Path(sys.executable).parent / "jupyter-book"
+    return str(beside if beside.exists() else shutil.which("jupyter-book"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def book_build_started_early(request, tmp_path_factory) -> None:
+    """Start building the book as soon as a worker starts, if any selected test reads it.
+
+    The build (a minute or more) runs in the background, in its own process, while the
+    workers go on with other tests; the first test that needs the pages waits for it.
+    Started once per run (a file lock), whichever worker comes first.
+    """
+    if not any("html" in item.fixturenames for item in request.session.items):
+        return
+    shared = shared_folder(tmp_path_factory)
+    out = shared / "book"
+    with FileLock(str(shared / "book.lock")):
+        if out.exists():
+            return  # another worker started it
+        out.mkdir()
+        command = [jupyter_book(), "build", str(REPO_ROOT), "--path-output", str(out), "-W", "-n", "--keep-going"]
+        # The shell writes the exit status when the build ends, whichever worker is still alive.
+        subprocess.Popen(["sh", "-c", '"$@" > "$0.log" 2>&1; echo $? > "$0.rc"', str(out), *command],
+                         cwd=REPO_ROOT, start_new_session=True)
+
+
+@pytest.fixture(scope="session")
+def html(book_build_started_early, tmp_path_factory) -> Path:
+    """The whole book, built once per test run into a fresh folder, warnings as errors."""
+    out = shared_folder(tmp_path_factory) / "book"
+    status = out.parent / "book.rc"
+    deadline = time.monotonic() + 30 * 60
+    while not status.exists() or not status.read_text().strip():
+        assert time.monotonic() < deadline, "the book build took over 30 minutes"
+        time.sleep(0.5)
+    log = (out.parent / "book.log").read_text()
+    assert status.read_text().strip() == "0", log[-10000:]
+    return out / "_build" / "html"
