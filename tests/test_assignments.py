@@ -10,6 +10,12 @@ its realistic mistakes (which loses exactly that question's points, including th
 pass the public check). The student notebook says what each question is worth, that the hidden
 tests carry every point, and how to hand in. `scripts/grade_class.py` turns a folder of
 submissions into one CSV gradebook.
+
+The reference solutions go through `otter run` itself, one process and one kernel each (about
+15 s). The mistakes, about fifty of them, are graded by `SharedKernelGrader`: otter's own
+preprocessing and scoring (the notebook `otter run` executes, with otter's tests from the
+bundle), in one kernel per problem set that forgets every name between submissions. A test
+checks that it scores the reference exactly as `otter run` does.
 """
 
 from __future__ import annotations
@@ -18,8 +24,8 @@ import json
 import os
 import shutil
 import subprocess
-from concurrent.futures import ThreadPoolExecutor
 import sys
+import zipfile
 from pathlib import Path
 
 import nbformat
@@ -223,6 +229,68 @@ def grade(notebook: nbformat.NotebookNode, name: str, bundle: Path, workdir: Pat
     return {t["name"]: t["score"] for t in results["tests"] if "score" in t}
 
 
+class SharedKernelGrader:
+    """Grade many submissions of one problem set as `otter run` does, in one kernel.
+
+    `otter run` unpacks the bundle, copies its tests beside the submission, and executes the
+    notebook after otter's `GradingPreprocessor` has inserted its set-up cell, a check after
+    each answer and a last cell that runs every test and pickles the results. Here the same
+    preprocessor prepares each submission, and one kernel executes them all: a first cell
+    forgets every name (``%reset -f``) and otter's collected results, so each submission starts
+    as in a fresh kernel, only without paying for the start and the imports again.
+    """
+
+    def __init__(self, bundle: Path, workdir: Path) -> None:
+        from jupyter_client import KernelManager
+        from otter.execute.logging import start_server
+
+        self.submission = workdir / "submission"
+        with zipfile.ZipFile(bundle) as archive:
+            archive.extractall(workdir / "autograder")
+        shutil.copytree(workdir / "autograder" / "tests", self.submission / "tests")
+        config = json.loads((workdir / "autograder" / "otter_config.json").read_text())
+        self.seed, self.seed_variable = config.get("seed"), config.get("seed_variable")
+        self.tests = sorted(f"./tests/{t.name}" for t in (self.submission / "tests").glob("*.py"))
+        self.server, self.stop_server = start_server()  # (host, port) of otter's log server
+        self.kernel = KernelManager(kernel_name="python3")
+        self.kernel.start_kernel(cwd=str(self.submission))
+
+    def grade(self, notebook: nbformat.NotebookNode) -> dict[str, float]:
+        """Every question's score, as `otter run` writes it to results.json."""
+        import pickle
+
+        from nbclient import NotebookClient
+        from otter.execute.preprocessor import GradingPreprocessor
+        from traitlets.config import Config
+
+        results = self.submission / "results.pkl"
+        results.unlink(missing_ok=True)
+        config = Config()
+        config.GradingPreprocessor.cwd = str(self.submission)
+        config.GradingPreprocessor.test_dir = "./tests"
+        config.GradingPreprocessor.tests_glob = self.tests
+        config.GradingPreprocessor.results_path = str(results)
+        config.GradingPreprocessor.seed = self.seed
+        config.GradingPreprocessor.seed_variable = self.seed_variable
+        config.GradingPreprocessor.logging_server_host = self.server[0]
+        config.GradingPreprocessor.logging_server_port = self.server[1]
+        config.GradingPreprocessor.force_python3_kernel = True
+        prepared, _ = GradingPreprocessor(config=config).preprocess(nbformat.from_dict(notebook))
+        forget = "%reset -f\nfrom otter.execute import Checker\nChecker.clear_results()"
+        prepared.cells.insert(0, nbformat.v4.new_code_cell(forget))
+        client = NotebookClient(prepared, km=self.kernel, allow_errors=True, timeout=120)
+        try:
+            client.execute()
+        finally:
+            client.kc.stop_channels()
+        graded = pickle.loads(results.read_bytes())
+        return {graded.get_result(t).name: round(graded.get_result(t).score, 5) for t in graded.test_files}
+
+    def close(self) -> None:
+        self.kernel.shutdown_kernel(now=True)
+        self.stop_server()
+
+
 def read(path: Path) -> nbformat.NotebookNode:
     return nbformat.read(path, as_version=4)
 
@@ -346,36 +414,40 @@ def test_setup_cell_gives_colab_the_public_tests(tmp_path, monkeypatch):
     assert not grader.check("q1", wrong).passed_all
 
 
-def test_reference_solution_scores_full_marks(assignment):
+@pytest.fixture(scope="module")
+def shared_grader(assignment):
+    """One problem set's `SharedKernelGrader` (one kernel for all its gradings on this worker)."""
     name, out, bundle = assignment
-    scores = grade(read(out / "dist" / "autograder" / f"{name}.ipynb"), name, bundle, out / "reference")
-    assert scores == {q: POINTS_PER_QUESTION for q in WRONG[name]}
+    grader = SharedKernelGrader(bundle, out / "shared-kernel")
+    yield grader
+    grader.close()
 
 
-def test_untouched_student_notebook_scores_nothing(assignment):
+def test_reference_solution_scores_full_marks(assignment, shared_grader):
+    """Through `otter run` itself, and the same scores from the shared kernel."""
     name, out, bundle = assignment
-    scores = grade(read(out / "dist" / "student" / f"{name}.ipynb"), name, bundle, out / "untouched")
+    reference = read(out / "dist" / "autograder" / f"{name}.ipynb")
+    full_marks = {q: POINTS_PER_QUESTION for q in WRONG[name]}
+    assert grade(reference, name, bundle, out / "reference") == full_marks
+    assert shared_grader.grade(reference) == full_marks
+
+
+def test_untouched_student_notebook_scores_nothing(assignment, shared_grader):
+    name, out, _ = assignment
+    scores = shared_grader.grade(read(out / "dist" / "student" / f"{name}.ipynb"))
     assert scores == {q: 0.0 for q in WRONG[name]}
 
 
-def test_a_wrong_answer_loses_exactly_that_questions_points(assignment):
-    name, out, bundle = assignment
-    cases = [(q, k, mistake) for q, mistakes in WRONG[name].items() for k, mistake in enumerate(mistakes)]
-
-    def grade_with_one_mistake(case) -> dict[str, float]:
-        question, k, (function, wrong_code) = case
-        notebook = read(out / "dist" / "autograder" / f"{name}.ipynb")
-        cells = [c for c in notebook.cells if c.cell_type == "code" and f"def {function}(" in c.source]
-        assert len(cells) == 1, function
-        cells[0].source = wrong_code
-        return grade(notebook, name, bundle, out / f"wrong-{question}-{k}")
-
-    # Each grading is its own `otter run` process in its own folder: two at a time use both cores.
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        results = list(pool.map(grade_with_one_mistake, cases))
-    for (question, k, _), scores in zip(cases, results):
-        expected = {q: POINTS_PER_QUESTION for q in WRONG[name]} | {question: 0.0}
-        assert scores == expected, (question, k, scores)
+def test_a_wrong_answer_loses_exactly_that_questions_points(assignment, shared_grader):
+    name, out, _ = assignment
+    for question, mistakes in WRONG[name].items():
+        for function, wrong_code in mistakes:
+            notebook = read(out / "dist" / "autograder" / f"{name}.ipynb")
+            cells = [c for c in notebook.cells if c.cell_type == "code" and f"def {function}(" in c.source]
+            assert len(cells) == 1, function
+            cells[0].source = wrong_code
+            expected = {q: POINTS_PER_QUESTION for q in WRONG[name]} | {question: 0.0}
+            assert shared_grader.grade(notebook) == expected, (question, wrong_code)
 
 
 def test_a_class_is_graded_into_one_csv_without_docker(built, tmp_path):
