@@ -97,9 +97,18 @@ def serious_violations(page) -> list[str]:
             for v in results["violations"] if v["impact"] in ("serious", "critical")]
 
 
-@pytest.mark.parametrize("name", PAGES)
-def test_page_loads_cleanly_with_maths_alt_text_and_navigation(browser, site, name):
-    page, problems = open_page(browser, f"{site}/{name}.html", viewport={"width": 1280, "height": 900})
+@pytest.fixture(scope="module", params=PAGES)
+def desktop_page(request, browser, site):
+    """A page as a reader on a desktop in light mode meets it, loaded once for the tests that
+    only read it (pytest runs a page's tests one after another)."""
+    page, problems = open_page(browser, f"{site}/{request.param}.html", viewport={"width": 1280, "height": 900},
+                               color_scheme="light")
+    yield request.param, page, problems
+    page.context.close()
+
+
+def test_page_loads_cleanly_with_maths_alt_text_and_navigation(site, desktop_page):
+    name, page, problems = desktop_page
     assert problems == []
 
     article = page.locator("article.bd-article")
@@ -122,7 +131,6 @@ def test_page_loads_cleanly_with_maths_alt_text_and_navigation(browser, site, na
 
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SCREENSHOTS / f"{name.replace('/', '_')}.png", full_page=True)
-    page.context.close()
 
 
 @pytest.mark.parametrize("name", CHAPTERS)
@@ -136,19 +144,24 @@ def test_chapter_has_binder_and_colab_buttons(browser, site, name):
     page.context.close()
 
 
-@pytest.mark.parametrize("name", PAGES)
-@pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_accessibility_audit_finds_nothing_serious(browser, site, name, scheme):
-    page, _ = open_page(browser, f"{site}/{name}.html", color_scheme=scheme)
-    assert page.evaluate("document.documentElement.dataset.theme") == scheme
+def test_accessibility_audit_finds_nothing_serious_in_light_mode(desktop_page):
+    _, page, _ = desktop_page
+    assert page.evaluate("document.documentElement.dataset.theme") == "light"
     assert serious_violations(page) == []
-    if scheme == "dark":  # figures (drawn on white) sit on a light backdrop, so they stay legible
-        for image in page.locator("article img").all():
-            background = image.evaluate("el => getComputedStyle(el).backgroundColor")
-            channels = [int(v) for v in re.findall(r"[\d.]+", background)[:3]]
-            transparent = background.startswith("rgba") and background.endswith(" 0)")
-            assert transparent or sum(channels) / 3 > 180, f"dark backdrop {background} behind a figure"
-        page.screenshot(path=SCREENSHOTS / f"{name.replace('/', '_')}-dark.png")
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_accessibility_audit_finds_nothing_serious_in_dark_mode(browser, site, name):
+    page, _ = open_page(browser, f"{site}/{name}.html", color_scheme="dark")
+    assert page.evaluate("document.documentElement.dataset.theme") == "dark"
+    assert serious_violations(page) == []
+    # Figures (drawn on white) sit on a light backdrop, so they stay legible.
+    for image in page.locator("article img").all():
+        background = image.evaluate("el => getComputedStyle(el).backgroundColor")
+        channels = [int(v) for v in re.findall(r"[\d.]+", background)[:3]]
+        transparent = background.startswith("rgba") and background.endswith(" 0)")
+        assert transparent or sum(channels) / 3 > 180, f"dark backdrop {background} behind a figure"
+    page.screenshot(path=SCREENSHOTS / f"{name.replace('/', '_')}-dark.png")
     page.context.close()
 
 

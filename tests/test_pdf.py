@@ -12,12 +12,11 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO_ROOT, toc_pages
+from tests.conftest import REPO_ROOT, jupyter_book, toc_pages
 
 TOOLS = ["xelatex", "latexmk", "rsvg-convert", "pdftotext", "pdfinfo"]
 missing = [tool for tool in TOOLS if shutil.which(tool) is None]
@@ -30,9 +29,7 @@ if missing:
 @pytest.fixture(scope="session")
 def pdf(html: Path) -> Path:
     out = html.parent.parent  # the fixture's --path-output
-    jupyter_book = Path(sys.executable).parent / "jupyter-book"
-    command = [str(jupyter_book if jupyter_book.exists() else shutil.which("jupyter-book")),
-               "build", str(REPO_ROOT), "--path-output", str(out), "--builder", "pdflatex",
+    command = [jupyter_book(), "build", str(REPO_ROOT), "--path-output", str(out), "--builder", "pdflatex",
                "-W", "-n", "--keep-going"]
     result = subprocess.run(command, capture_output=True, text=True, cwd=REPO_ROOT)
     assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-5000:]
