@@ -22,10 +22,11 @@ Two ways to turn counts into probabilities:
   and Bell 1991; see Chen and Goodman 1999, section 2.5). Each order mixes
   its counts with the next-shorter context's prediction,
 
-      p(c | h) = (count(h, c) + T(h) * p(c | h')) / (count(h) + T(h)),
+      p(c | h) = (count(h, c) + N1+(h) * p(c | h')) / (count(h) + N1+(h)),
 
-  where ``h'`` is ``h`` without its oldest token and ``T(h)`` is the number
-  of distinct tokens seen after ``h``: a context followed by many different
+  where ``h'`` is ``h`` without its oldest token and ``N1+(h)`` (Chen and
+  Goodman's N_{1+}(h •)) is the number of distinct tokens seen after ``h``
+  at least once: a context followed by many different
   tokens trusts its own counts less. An unseen context uses ``p(c | h')``
   unchanged, and below the unigram sits the uniform ``1 / V``. It has no
   constant to tune (``alpha`` must be 0).
@@ -45,6 +46,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from numbers import Real
 
@@ -180,12 +182,7 @@ class NgramModel:
         v = self.vocabulary_size
         table = np.full((1, v), 1.0 / v)  # distinct rows so far; row 0: Witten-Bell's uniform base
         row_of = np.zeros(len(contexts), dtype=np.int64)  # each position's current row
-        ids = np.zeros(len(contexts), dtype=np.int64)  # the empty context, always seen
-        for length, level in enumerate(self.levels):
-            if length > 0:
-                ids = _lookup_ids(level.context_keys, ids * v + contexts[:, -length], ids >= 0)
-            if self.smoothing == "add-alpha" and length < self.n - 1:
-                continue  # add-alpha reads only the longest context's counts
+        for level, ids in self._levels_read(contexts):
             seen = ids >= 0
             wanted, first, where = np.unique(ids[seen], return_index=True, return_inverse=True)
             pair_context = level.pair_keys // v
@@ -232,10 +229,9 @@ class NgramModel:
         """
         contexts, nexts = self._windows(text)
         v = self.vocabulary_size
-        ids = np.zeros(len(nexts), dtype=np.int64)
-        for length, level in enumerate(self.levels[1:], start=1):
-            ids = _lookup_ids(level.context_keys, ids * v + contexts[:, -length], ids >= 0)
-        level, seen = self.levels[-1], ids >= 0
+        for level, ids in self._levels_read(contexts):
+            pass  # the last level read is the longest context's
+        seen = ids >= 0
         total = np.where(seen, level.context_counts[np.maximum(ids, 0)], 0).astype(np.float64)
         return _lookup_counts(level.pair_keys, level.pair_counts, ids * v + nexts, seen), total
 
@@ -257,16 +253,25 @@ class NgramModel:
         windows = np.lib.stride_tricks.sliding_window_view(ids, self.n)
         return windows[:, :-1], windows[:, -1]
 
-    def _probabilities(self, contexts: np.ndarray, nexts: np.ndarray) -> np.ndarray:
-        """p(next | context) for rows of context ids (oldest first) and their next ids."""
+    def _levels_read(self, contexts: np.ndarray) -> Iterator[tuple[_Level, np.ndarray]]:
+        """Each level of counts the model reads, shortest context first, with the index of every
+        row's context in it (-1 where training never saw that context).
+
+        Witten-Bell reads every level; add-alpha only the longest context's.
+        """
         v = self.vocabulary_size
-        ids = np.zeros(len(nexts), dtype=np.int64)  # the empty context, always seen
-        p = np.full(len(nexts), 1.0 / v)  # Witten-Bell's base: uniform
+        ids = np.zeros(len(contexts), dtype=np.int64)  # the empty context, always seen
         for length, level in enumerate(self.levels):
             if length > 0:
                 ids = _lookup_ids(level.context_keys, ids * v + contexts[:, -length], ids >= 0)
-            if self.smoothing == "add-alpha" and length < self.n - 1:
-                continue  # add-alpha reads only the longest context's counts
+            if self.smoothing == "witten-bell" or length == self.n - 1:
+                yield level, ids
+
+    def _probabilities(self, contexts: np.ndarray, nexts: np.ndarray) -> np.ndarray:
+        """p(next | context) for rows of context ids (oldest first) and their next ids."""
+        v = self.vocabulary_size
+        p = np.full(len(nexts), 1.0 / v)  # Witten-Bell's base: uniform
+        for level, ids in self._levels_read(contexts):
             seen = ids >= 0
             total = np.where(seen, level.context_counts[np.maximum(ids, 0)], 0).astype(np.float64)
             pair = _lookup_counts(level.pair_keys, level.pair_counts, ids * v + nexts, seen)
@@ -274,7 +279,7 @@ class NgramModel:
                 types = np.where(seen, level.context_types[np.maximum(ids, 0)], 0).astype(np.float64)
                 with np.errstate(invalid="ignore", divide="ignore"):
                     p = np.where(seen & (total > 0), (pair + types * p) / (total + types), p)
-            elif length == self.n - 1:
+            else:  # add-alpha: the longest context only
                 with np.errstate(invalid="ignore", divide="ignore"):
                     p = (pair + self.alpha) / (total + self.alpha * v)
                 p = np.nan_to_num(p, nan=0.0)  # unseen context with alpha = 0: probability 0
