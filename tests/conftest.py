@@ -127,7 +127,7 @@ def book_build_started_early(request, tmp_path_factory) -> None:
     workers go on with other tests; the first test that needs the pages waits for it.
     Started once per run (a file lock), whichever worker comes first.
     """
-    if not any("html" in item.fixturenames for item in request.session.items):
+    if not any("html" in getattr(item, "fixturenames", ()) for item in request.session.items):
         return
     shared = shared_folder(tmp_path_factory)
     out = shared / "book"
