@@ -442,8 +442,11 @@ def test_every_explorer_control_moves_its_figure_and_numbers(browser, site, name
                 assert current[k] == position
                 page.wait_for_function("([root, i]) => Number(root.dataset.frame) === i",
                                        arg=[root.element_handle(), index])
+                # The browser decodes the new SVG after its src is set: wait for that, then look.
+                decoded = root.evaluate("root => root.querySelector('.explorer-frame img').decode()"
+                                        ".then(() => true, () => false)")
                 state = explorer_state(root)
-                assert state["natural"] > 0, "the new frame did not decode"
+                assert decoded and state["natural"] > 0, "the new frame did not decode"
                 if index != before["frame"]:
                     assert state["src"] != before["src"], "the figure did not change"
                 assert state["readout"] == meta["readouts"][index]
