@@ -62,10 +62,6 @@ def pytest_collection_modifyitems(config, items) -> None:
             group = "jupyterlab"
         if group is not None:
             item.add_marker(pytest.mark.xdist_group(group))
-    # What reads the built book goes last (the PDF, built from it, very last), so the workers
-    # test everything else while the book builds in the background. The sort keeps the order
-    # within each part (a notebook's cells stay in order).
-    items.sort(key=lambda item: ("html" in getattr(item, "fixturenames", ()), item.path.name == "test_pdf.py"))
 
 
 #: Set on an xdist worker when pytest-xdist failed to keep a group together (see below).
