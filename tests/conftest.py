@@ -3,9 +3,10 @@
 The suite runs on parallel workers (pytest-xdist, ``-n auto --dist loadgroup`` in
 pyproject.toml). What must share one process is grouped here (`xdist_group`): the cells
 of one notebook under nbval (one kernel runs them in order), the JupyterLab tests (one
-server), the PDF edition's tests (one LaTeX build). What workers share is built once per
-run: the book (started in the background as soon as a worker starts, see
-`book_build_started_early`) and the problem sets (`built_once`, under a file lock).
+server). What workers share is built once per run: the book (started in the background as
+soon as a worker starts, see `book_build_started_early`), and the problem sets and the PDF
+(`built_once`, under a file lock). No group holds what waits for the book: xdist hands out the
+biggest groups first, so a group that waited would idle its worker while the book builds.
 """
 
 from __future__ import annotations
@@ -56,8 +57,6 @@ def pytest_collection_modifyitems(config, items) -> None:
         group = None
         if item.path.suffix == ".ipynb":
             group = f"nbval-{item.path.stem}"
-        elif item.path.name == "test_pdf.py":
-            group = "pdf"  # one PDF build, from the book's build folder
         elif item.path.name == "test_jupyterlab.py":
             group = "jupyterlab"
         if group is not None:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO_ROOT, jupyter_book, toc_pages
+from tests.conftest import REPO_ROOT, built_once, jupyter_book, toc_pages
 
 TOOLS = ["xelatex", "latexmk", "rsvg-convert", "pdftotext", "pdfinfo"]
 missing = [tool for tool in TOOLS if shutil.which(tool) is None]
@@ -27,12 +27,17 @@ if missing:
 
 
 @pytest.fixture(scope="session")
-def pdf(html: Path) -> Path:
-    out = html.parent.parent  # the fixture's --path-output
-    command = [jupyter_book(), "build", str(REPO_ROOT), "--path-output", str(out), "--builder", "pdflatex",
-               "-W", "-n", "--keep-going"]
-    result = subprocess.run(command, capture_output=True, text=True, cwd=REPO_ROOT)
-    assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-5000:]
+def pdf(html: Path, tmp_path_factory) -> Path:
+    """The PDF edition, built once per run (a file lock) beside the website, from its cache."""
+    out = html.parent.parent  # the html fixture's --path-output
+
+    def build(_marker: Path) -> None:
+        command = [jupyter_book(), "build", str(REPO_ROOT), "--path-output", str(out), "--builder", "pdflatex",
+                   "-W", "-n", "--keep-going"]
+        result = subprocess.run(command, capture_output=True, text=True, cwd=REPO_ROOT)
+        assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-5000:]
+
+    built_once(tmp_path_factory, "pdf", build)
     return out / "_build" / "latex" / "why-log-p.pdf"
 
 
