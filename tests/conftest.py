@@ -112,10 +112,15 @@ def shared_folder(tmp_path_factory) -> Path:
     return shared.parent if os.environ.get("PYTEST_XDIST_WORKER") else shared
 
 
-def jupyter_book() -> str:
-    """This environment's jupyter-book (the one beside the Python running the tests)."""
+def book_build_command(out: Path, *options: str) -> list[str]:
+    """``jupyter-book build`` of this book into ``out``, warnings as errors, as `make book` runs it.
+
+    Uses this environment's jupyter-book (the one beside the Python running the tests);
+    ``options`` add to it, e.g. ``"--builder", "pdflatex"``.
+    """
     beside = Path(sys.executable).parent / "jupyter-book"
-    return str(beside if beside.exists() else shutil.which("jupyter-book"))
+    jupyter_book = str(beside if beside.exists() else shutil.which("jupyter-book"))
+    return [jupyter_book, "build", str(REPO_ROOT), "--path-output", str(out), *options, "-W", "-n", "--keep-going"]
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -134,7 +139,7 @@ def book_build_started_early(request, tmp_path_factory) -> None:
         if out.exists():
             return  # another worker started it
         out.mkdir()
-        command = [jupyter_book(), "build", str(REPO_ROOT), "--path-output", str(out), "-W", "-n", "--keep-going"]
+        command = book_build_command(out)
         # The shell writes the exit status when the build ends, whichever worker is still alive.
         subprocess.Popen(["sh", "-c", '"$@" > "$0.log" 2>&1; echo $? > "$0.rc"', str(out), *command],
                          cwd=REPO_ROOT, start_new_session=True)

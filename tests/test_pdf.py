@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO_ROOT, built_once, jupyter_book, toc_pages
+from tests.conftest import REPO_ROOT, book_build_command, built_once, toc_pages
 
 TOOLS = ["xelatex", "latexmk", "rsvg-convert", "pdftotext", "pdfinfo"]
 missing = [tool for tool in TOOLS if shutil.which(tool) is None]
@@ -32,9 +32,8 @@ def pdf(html: Path, tmp_path_factory) -> Path:
     out = html.parent.parent  # the html fixture's --path-output
 
     def build(_marker: Path) -> None:
-        command = [jupyter_book(), "build", str(REPO_ROOT), "--path-output", str(out), "--builder", "pdflatex",
-                   "-W", "-n", "--keep-going"]
-        result = subprocess.run(command, capture_output=True, text=True, cwd=REPO_ROOT)
+        result = subprocess.run(book_build_command(out, "--builder", "pdflatex"), capture_output=True, text=True,
+                                cwd=REPO_ROOT)
         assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-5000:]
 
     built_once(tmp_path_factory, "pdf", build)
