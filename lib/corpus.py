@@ -78,17 +78,20 @@ def near_duplicate_groups(topics: dict[str, str], window: int = WINDOW) -> list[
     True
     """
     names = sorted(topics)
-    hashes, owners = [], []
-    for i, name in enumerate(names):
-        h = _window_hashes(topics[name], window)
-        h = np.unique(h)
-        hashes.append(h)
-        owners.append(np.full(len(h), i))
-    hashes_all, owners_all = np.concatenate(hashes), np.concatenate(owners)
-    order = np.lexsort((owners_all, hashes_all))
+    # Hash every window of all topics at once, then keep the windows inside one topic.
+    lengths = np.array([len(topics[name]) for name in names], dtype=np.int64)
+    hashes_all = _window_hashes("".join(topics[name] for name in names), window)
+    owners_all = np.repeat(np.arange(len(names)), lengths)[:len(hashes_all)]
+    ends = np.cumsum(lengths)  # one past each topic's last character
+    inside = np.arange(len(hashes_all)) + window <= ends[owners_all]
+    hashes_all, owners_all = hashes_all[inside], owners_all[inside]
+    order = np.argsort(hashes_all)
     hashes_all, owners_all = hashes_all[order], owners_all[order]
-    shared = hashes_all[1:] == hashes_all[:-1]  # neighbours in sorted order with the same passage
-    edges = {(int(a), int(b)) for a, b in zip(owners_all[:-1][shared], owners_all[1:][shared])}
+    # Neighbours in sorted order with the same passage, in two different topics. Linking each
+    # such neighbour to the next chains together every topic that has the passage.
+    shared = (hashes_all[1:] == hashes_all[:-1]) & (owners_all[1:] != owners_all[:-1])
+    links = np.unique(owners_all[:-1][shared] * len(names) + owners_all[1:][shared])
+    edges = [(int(a), int(b)) for a, b in zip(*np.divmod(links, len(names)))]
     parent = list(range(len(names)))
 
     def root(i: int) -> int:
@@ -193,8 +196,20 @@ def _window_hashes(text: str, window: int) -> np.ndarray:
     count = len(codes) - window + 1
     if count <= 0:
         return np.zeros(0, dtype=np.uint64)
-    base = np.uint64(1_000_003)
+    base = 1_000_003
+    # sum of codes[i + j] * base ** (window - 1 - j), modulo 2**64 (uint64 wraps around, as
+    # intended). Runs of 1, 2, 4, ... characters are hashed by doubling, then the window is
+    # assembled from the runs its length is made of (60 = 32 + 16 + 8 + 4): a few passes over
+    # the text instead of one per character of the window.
+    runs = {1: codes}
+    while 2 * max(runs) <= window:
+        size = max(runs)
+        shorter = runs[size]
+        runs[2 * size] = shorter[:-size] * np.uint64(pow(base, size, 2**64)) + shorter[size:]
     h = np.zeros(count, dtype=np.uint64)
-    for j in range(window):  # a loop over the window's positions, not over the text
-        h = h * base + codes[j:j + count]  # wraps around modulo 2**64, as intended
+    done = 0
+    for size in sorted(runs, reverse=True):
+        if done + size <= window:
+            h = h * np.uint64(pow(base, size, 2**64)) + runs[size][done:done + count]
+            done += size
     return h

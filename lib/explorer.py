@@ -39,7 +39,7 @@ import matplotlib as mpl
 import numpy as np
 from matplotlib.figure import Figure, SubFigure
 
-from lib.style import RC_PARAMS
+from lib.style import RC_PARAMS, shared_mathtext_cache
 
 DrawFunction = Callable[..., None]
 
@@ -453,9 +453,10 @@ def _mathtext_parsed_once() -> Iterator[None]:
     one SVG renderer per frame, plus the one constrained layout measures text with. So a label
     such as ``$p_k$`` or a log axis's ``10^{-3}`` was parsed four times per frame, by pyparsing,
     about a third of a frame's time (chapter 1: 0.31 -> 0.22 s of CPU per frame, same bytes).
-    Here the cache is keyed on what matplotlib's own cache is keyed on plus the parser's output
-    type, and shared by every parser until the frames are drawn; forked workers inherit it.
-    With a matplotlib that has no ``_parse_cached`` to wrap, frames are drawn as before.
+    Here a fresh cache (:func:`lib.style.shared_mathtext_cache`, the one :func:`lib.style.use`
+    keeps for a whole session) is shared by every parser until the frames are drawn, so frames
+    are drawn the same way with or without ``use()``; forked workers inherit it. With a
+    matplotlib that has no ``_parse_cached`` to wrap, frames are drawn as before.
     """
     from matplotlib import mathtext
 
@@ -464,15 +465,7 @@ def _mathtext_parsed_once() -> Iterator[None]:
     if parse is None:
         yield
         return
-    parsed: dict[tuple, object] = {}
-
-    def parse_once(parser, *key):
-        full_key = (getattr(parser, "_output_type", None), getattr(parser, "_output", None), *key)
-        if full_key not in parsed:
-            parsed[full_key] = parse(parser, *key)
-        return parsed[full_key]
-
-    mathtext.MathTextParser._parse_cached = parse_once
+    mathtext.MathTextParser._parse_cached = shared_mathtext_cache(parse)  # a fresh cache
     try:
         yield
     finally:

@@ -132,12 +132,27 @@ class NgramModel:
         if self.smoothing == "witten-bell" and self.alpha != 0:
             raise ValueError("Witten-Bell smoothing has no add-alpha constant: leave alpha = 0")
 
-    def log_probs(self, text: object) -> np.ndarray:
+    def log_probs(self, text: object, positions: object = None) -> np.ndarray:
         """``log p(text[i] | text[i-n+1:i])`` for every position ``i >= n - 1``, in nats.
 
         ``-inf`` where the model gives probability 0 (only with add-α and ``alpha = 0``).
+
+        ``positions`` (integers ``i`` with ``n - 1 <= i < len(text)``) scores only
+        those positions, in that order: a sample of a long text costs the sample's
+        size, not the text's.
+
+        Examples
+        --------
+        >>> model = fit_char_ngram("abab", n=2)
+        >>> model.log_probs("abba")  # "ab" after "a", then "bb" (never seen), then "ba"
+        array([  0., -inf,   0.])
+        >>> model.log_probs("abba", positions=[3, 1])
+        array([0., 0.])
         """
         contexts, nexts = self._windows(text)
+        if positions is not None:
+            rows = _check_positions(positions, self.n, len(nexts) + self.n - 1)
+            contexts, nexts = contexts[rows], nexts[rows]
         with np.errstate(divide="ignore"):
             return np.log(self._probabilities(contexts, nexts))
 
@@ -480,6 +495,23 @@ def _check_ids(tokens: object, v: int, name: str, passages: bool = False) -> np.
         raise ValueError(f"{name} must lie in [0, {v - 1}] (vocabulary_size = {v})")
     ids = ids.astype(np.int64)
     return np.atleast_2d(ids) if passages else ids
+
+
+def _check_positions(positions: object, n: int, length: int) -> np.ndarray:
+    """Positions ``n - 1 <= i < length`` as rows of the windows (``i - (n - 1)``), or a clear error."""
+    if isinstance(positions, (str, bytes, bytearray)):
+        raise TypeError(f"positions must be integers, not {type(positions).__name__}")
+    at = np.asarray(positions)
+    if at.size == 0:
+        at = at.astype(np.int64)
+    if at.dtype.kind not in "iu":
+        raise TypeError(f"positions must be integers, not an array of {at.dtype}")
+    if at.ndim != 1:
+        raise ValueError(f"positions must be a 1-D sequence of integers, but has shape {at.shape}")
+    if at.size and (at.min() < n - 1 or at.max() >= length):
+        raise ValueError(f"positions must lie in [{n - 1}, {length - 1}]: a position needs its "
+                         f"{n - 1} tokens of context before it, inside a text of {length} tokens")
+    return at.astype(np.int64) - (n - 1)
 
 
 def _check_text(text: object, name: str) -> str:

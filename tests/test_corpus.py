@@ -6,6 +6,7 @@ import pytest
 
 from lib.corpus import (SEPARATOR, WINDOW, load_pydoc_topics, load_split, near_duplicate_groups,
                         passage_overlap)
+from lib.corpus import _window_hashes  # the hash behind both
 
 MAX_LEAK = 0.01  # share of validation or test 60-character windows allowed to occur in training
 
@@ -68,6 +69,24 @@ def test_groups_match_a_brute_force_comparison():
             if sets[a] & sets[b]:
                 assert same_group, (a, b)
     assert groups == [("assert",), ("compound", "else", "function", "if", "try"), ("pass",)]
+
+
+def test_a_passage_across_two_topics_links_nothing():
+    # "dcd" occurs in c, and across the end of a and the start of b, which do not join
+    assert near_duplicate_groups({"a": "abcd", "b": "cdef", "c": "dcdx"}, window=3) == [("a",), ("b",), ("c",)]
+    assert near_duplicate_groups({"a": "abcd", "b": "cdef", "c": "bcdx"}, window=3) == [("a", "c"), ("b",)]
+
+
+@pytest.mark.parametrize("window", [1, 2, 3, 7, WINDOW, 64, 100])
+def test_window_hashes_are_the_polynomial_hash(window):
+    text = load_pydoc_topics()["assert"]
+    expected = []
+    for i in range(len(text) - window + 1):
+        h = 0
+        for ch in text[i:i + window]:
+            h = (h * 1_000_003 + ord(ch)) % 2**64
+        expected.append(h)
+    assert _window_hashes(text, window).tolist() == expected
 
 
 def test_short_topics_form_groups_of_one():

@@ -228,6 +228,31 @@ def test_bad_input_when_scoring():
     assert fit_char_ngram(TEXT, 2, np.array(0.5)).alpha == 0.5  # a 0-d array is one number
 
 
+@pytest.mark.parametrize("smoothing, alpha", [("add-alpha", 0.1), ("witten-bell", 0.0)])
+@pytest.mark.parametrize("n", [1, 3, 5])
+def test_log_probs_at_positions_are_the_full_texts(n, smoothing, alpha):
+    model = fit_char_ngram(TEXT, n, alpha, smoothing=smoothing)
+    every = model.log_probs(HELDOUT)  # entry j is position j + n - 1
+    at = np.random.default_rng(n).permutation(np.arange(n - 1, len(HELDOUT)))[:10]
+    np.testing.assert_array_equal(model.log_probs(HELDOUT, positions=at), every[at - (n - 1)])
+    np.testing.assert_array_equal(model.log_probs(HELDOUT, positions=at.tolist()), every[at - (n - 1)])
+    assert model.log_probs(HELDOUT, positions=[]).shape == (0,)
+
+
+def test_bad_positions_are_refused_clearly():
+    model = fit_char_ngram(TEXT, 3)
+    with pytest.raises(ValueError, match=r"positions must lie in \[2, 31\]: a position needs its 2 tokens"):
+        model.log_probs(HELDOUT, positions=[1])
+    with pytest.raises(ValueError, match=r"positions must lie in \[2, 31\]"):
+        model.log_probs(HELDOUT, positions=[len(HELDOUT)])
+    with pytest.raises(TypeError, match="positions must be integers, not an array of float64"):
+        model.log_probs(HELDOUT, positions=[2.0, 3.5])
+    with pytest.raises(TypeError, match="positions must be integers, not str"):
+        model.log_probs(HELDOUT, positions="23")
+    with pytest.raises(ValueError, match="positions must be a 1-D sequence"):
+        model.log_probs(HELDOUT, positions=[[2, 3]])
+
+
 @pytest.mark.parametrize("n", [1, 2, 4])
 def test_counts_give_add_alpha_for_any_alpha(n):
     model = fit_char_ngram(TEXT, n, 0.0, ALPHABET)
