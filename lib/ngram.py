@@ -46,7 +46,8 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Iterator
+import functools
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from numbers import Real
 
@@ -58,7 +59,7 @@ MAX_ORDER = 8
 __all__ = ["MAX_ORDER", "SMOOTHERS", "NgramModel", "encode", "fit_char_ngram", "fit_ngram", "ngram_counts"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: a key of _numbered_contexts
 class _Level:
     """Counts for contexts of one length L: context keys are (id at L - 1) * V + oldest token."""
 
@@ -149,12 +150,8 @@ class NgramModel:
         >>> model.log_probs("abba", positions=[3, 1])
         array([0., 0.])
         """
-        contexts, nexts = self._windows(text)
-        if positions is not None:
-            rows = _check_positions(positions, self.n, len(nexts) + self.n - 1)
-            contexts, nexts = contexts[rows], nexts[rows]
         with np.errstate(divide="ignore"):
-            return np.log(self._probabilities(contexts, nexts))
+            return np.log(self._probabilities(*self._scored(text, positions)))
 
     def probabilities(self, context: object) -> np.ndarray:
         """The model's distribution over the vocabulary after ``context`` (its last n - 1 tokens).
@@ -170,7 +167,8 @@ class NgramModel:
         if len(ids) < self.n - 1:
             raise ValueError(f"context must have at least n - 1 = {self.n - 1} tokens, but has {len(ids)}")
         v = self.vocabulary_size
-        return self._probabilities(np.broadcast_to(ids[len(ids) - (self.n - 1):], (v, self.n - 1)), np.arange(v))
+        contexts = np.broadcast_to(ids[len(ids) - (self.n - 1):], (v, self.n - 1))
+        return self._probabilities(self._levels_read(contexts), np.arange(v))
 
     def distributions(self, text: object) -> np.ndarray:
         """The model's whole distribution at every position ``i >= n - 1`` of ``text``.
@@ -242,9 +240,9 @@ class NgramModel:
         >>> fit_char_ngram("abab", n=2).counts("aba")  # "ab" twice, "a" twice; "ba" once, "b" once
         (array([2., 1.]), array([2., 1.]))
         """
-        contexts, nexts = self._windows(text)
+        reads, nexts = self._scored(text)
         v = self.vocabulary_size
-        for level, ids in self._levels_read(contexts):
+        for level, ids in reads:
             pass  # the last level read is the longest context's
         seen = ids >= 0
         total = np.where(seen, level.context_counts[np.maximum(ids, 0)], 0).astype(np.float64)
@@ -268,6 +266,27 @@ class NgramModel:
         windows = np.lib.stride_tricks.sliding_window_view(ids, self.n)
         return windows[:, :-1], windows[:, -1]
 
+    def _scored(self, text: object, positions: object = None) -> tuple[Iterator[tuple[_Level, np.ndarray]], np.ndarray]:
+        """What scoring ``text`` reads: each level with the context id of every scored position
+        (as :meth:`_levels_read`), and the next ids; every position ``i >= n - 1``, or only ``positions``.
+
+        A whole text's contexts are numbered by :func:`_numbered_contexts`, which remembers
+        them: scoring one text with several orders or both smoothers of the same counts
+        (:meth:`with_order`, ``dataclasses.replace``) numbers each context once.
+        """
+        ids = self._ids(text, "text")
+        if len(ids) < self.n:
+            raise ValueError(f"text must have at least n = {self.n} tokens, but has {len(ids)}")
+        if positions is not None:
+            windows = np.lib.stride_tricks.sliding_window_view(ids, self.n)
+            windows = windows[_check_positions(positions, self.n, len(ids))]
+            return self._levels_read(windows[:, :-1]), windows[:, -1]
+        key = ids.tobytes()
+        reads = ((level, _numbered_contexts(self.levels[:length + 1], self.vocabulary_size, key)[self.n - 1:])
+                 for length, level in enumerate(self.levels)
+                 if self.smoothing == "witten-bell" or length == self.n - 1)
+        return reads, ids[self.n - 1:]
+
     def _levels_read(self, contexts: np.ndarray) -> Iterator[tuple[_Level, np.ndarray]]:
         """Each level of counts the model reads, shortest context first, with the index of every
         row's context in it (-1 where training never saw that context).
@@ -282,11 +301,11 @@ class NgramModel:
             if self.smoothing == "witten-bell" or length == self.n - 1:
                 yield level, ids
 
-    def _probabilities(self, contexts: np.ndarray, nexts: np.ndarray) -> np.ndarray:
-        """p(next | context) for rows of context ids (oldest first) and their next ids."""
+    def _probabilities(self, reads: Iterable[tuple[_Level, np.ndarray]], nexts: np.ndarray) -> np.ndarray:
+        """p(next | context) from the levels read (:meth:`_levels_read`) and the next ids."""
         v = self.vocabulary_size
         p = np.full(len(nexts), 1.0 / v)  # Witten-Bell's base: uniform
-        for level, ids in self._levels_read(contexts):
+        for level, ids in reads:
             seen = ids >= 0
             total = np.where(seen, level.context_counts[np.maximum(ids, 0)], 0).astype(np.float64)
             pair = _lookup_counts(level.pair_keys, level.pair_counts, ids * v + nexts, seen)
@@ -541,6 +560,26 @@ def _check_alpha(alpha: object) -> float:
     if not math.isfinite(alpha) or alpha < 0:
         raise ValueError(f"alpha must be a finite number >= 0, but got {alpha}")
     return alpha
+
+
+@functools.lru_cache(maxsize=16)
+def _numbered_contexts(levels: tuple[_Level, ...], v: int, ids_bytes: bytes) -> np.ndarray:
+    """Entry ``i``: the id in ``levels[-1]`` of the ``L = len(levels) - 1`` tokens before position
+    ``i`` of the text (int64 ids, as bytes), -1 before position L or where training never saw them.
+
+    Built one level on another, as the counter numbers contexts, and remembered (the last 16
+    texts and levels), so a text is numbered once for every model that shares these counts.
+    """
+    ids = np.frombuffer(ids_bytes, dtype=np.int64)
+    length = len(levels) - 1
+    if length == 0:
+        numbered = np.zeros(len(ids), dtype=np.int64)  # the empty context, always seen
+    else:
+        shorter = _numbered_contexts(levels[:-1], v, ids_bytes)[length:]  # the newest L - 1 tokens
+        numbered = np.full(len(ids), -1, dtype=np.int64)
+        numbered[length:] = _lookup_ids(levels[-1].context_keys, shorter * v + ids[:len(ids) - length], shorter >= 0)
+    numbered.setflags(write=False)  # shared by every caller
+    return numbered
 
 
 def _lookup_ids(keys: np.ndarray, query: np.ndarray, valid: np.ndarray) -> np.ndarray:
