@@ -3,14 +3,16 @@
 The suite runs on parallel workers (pytest-xdist, ``-n auto --dist loadgroup`` in
 pyproject.toml). What must share one process is grouped here (`xdist_group`): the cells
 of one notebook under nbval (one kernel runs them in order), the JupyterLab tests (one
-server). What workers share is built once per run: the book (started in the background as
-soon as a worker starts, see `book_build_started_early`), and the problem sets and the PDF
+server) and the test of Binder's environment, which they run on. What workers share is built
+once per run: the book (started in the background as soon as a worker starts, see
+`book_build_started_early`), and Binder's environment, the problem sets and the PDF
 (`built_once`, under a file lock). No group holds what waits for the book: xdist hands out the
 biggest groups first, so a group that waited would idle its worker while the book builds.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -104,6 +106,29 @@ def built_once(tmp_path_factory, name: str, build) -> Path:
             build(folder)
             done.touch()
     return folder
+
+
+def build_binder_environment(folder: Path) -> None:
+    """A virtual environment built from requirements.txt alone, as Binder builds one, into
+    ``folder / "venv"``, with its kernel registered as ``python3`` under ``folder / "share" / "jupyter"``
+    (put that folder first in JUPYTER_PATH to run notebooks on Binder's packages)."""
+    venv = folder / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    pip = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    subprocess.run([*pip, "-r", "requirements.txt"], cwd=REPO_ROOT, check=True)
+    subprocess.run([*pip, "ipykernel"], check=True)  # Binder's base image provides the kernel
+    kernel = folder / "share" / "jupyter" / "kernels" / "python3"
+    kernel.mkdir(parents=True)
+    (kernel / "kernel.json").write_text(json.dumps({
+        "argv": [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "Python 3 (ipykernel)", "language": "python"}))  # as Binder names it
+
+
+@pytest.fixture(scope="session")
+def binder_environment(tmp_path_factory) -> Path:
+    """The folder of :func:`build_binder_environment`, built once per test run."""
+    return built_once(tmp_path_factory, "binder-environment", build_binder_environment)
 
 
 def shared_folder(tmp_path_factory) -> Path:

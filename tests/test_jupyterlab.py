@@ -2,8 +2,10 @@
 
 One JupyterLab server, started from this virtual environment on a free loopback port,
 serves a temporary copy of the chapters (so its autosave never writes outputs into the
-repository) with empty Jupyter settings. Headless Chromium (Debian's, through
-Playwright) opens each chapter in turn, in one JupyterLab page, with a fresh kernel:
+repository) with empty Jupyter settings. Its kernel runs in a virtual environment built
+from requirements.txt alone, as Binder builds one (conftest's ``binder_environment``).
+Headless Chromium (Debian's, through Playwright) opens each chapter in turn, in one
+JupyterLab page, with a fresh kernel:
 
 * opening it changes nothing (JupyterLab would otherwise mark it modified and ask to
   save on closing: see scripts/clear_outputs.py);
@@ -61,8 +63,11 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory):
-    """A JupyterLab server on loopback serving a copy of the chapters; stopped by its PID."""
+def lab(tmp_path_factory, binder_environment):
+    """A JupyterLab server on loopback serving a copy of the chapters; stopped by its PID.
+
+    Its kernels run in the virtual environment built from requirements.txt alone, as Binder's
+    do (conftest's ``binder_environment``): the chapters run on the packages a learner gets."""
     root = tmp_path_factory.mktemp("lab")
     shutil.copytree(REPO_ROOT / "chapters", root / "chapters",
                     ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
@@ -74,8 +79,9 @@ def lab(tmp_path_factory):
                JUPYTERLAB_SETTINGS_DIR=str(home / "settings"),
                JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"),
                JUPYTER_RUNTIME_DIR=str(home / "runtime"))
-    # Kernels use this environment's Python, as `make lab` does.
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    # The kernel named python3 (the chapters' kernel) is Binder's environment's, found first.
+    kernels = binder_environment / "share" / "jupyter"
+    env["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(kernels), env.get("JUPYTER_PATH")]))
     port = free_port()
     log = (home / "server.log").open("w")
     server = subprocess.Popen(
@@ -137,7 +143,8 @@ OPEN = """async (path) => {
   await new Promise(resolve => setTimeout(resolve, 1000));
   return {dirty: panel.context.model.dirty,
           metadata: panel.context.model.metadata,
-          python: (await kernel.info).language_info.version};
+          python: (await kernel.info).language_info.version,
+          executable: (await kernel.spec).argv[0]};
 }"""
 
 RUN_ALL = """async () => {
@@ -217,12 +224,13 @@ def wrong_answer_source(source: str) -> str | None:
 
 
 @pytest.mark.parametrize("stem", CHAPTER_STEMS)
-def test_chapter_runs_in_jupyterlab_as_a_learner_meets_it(lab_page, stem):
+def test_chapter_runs_in_jupyterlab_as_a_learner_meets_it(lab_page, binder_environment, stem):
     page = lab_page
     facts = chapter_facts(stem)
     problems: list[str] = []
 
     opened = page.evaluate(OPEN, f"chapters/{stem}.ipynb")
+    assert opened["executable"] == str(binder_environment / "venv" / "bin" / "python"), opened["executable"]
     stored = facts["nb"].metadata.get("language_info", {}).get("version")
     if opened["dirty"] and stored == opened["python"]:
         problems.append(f"marked modified on opening: JupyterLab changed the metadata to "
