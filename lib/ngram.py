@@ -191,11 +191,11 @@ class NgramModel:
         array([[0.1667, 0.8333],
                [0.1667, 0.8333]])
         """
-        contexts, _ = self._windows(text)
+        reads, nexts = self._scored(text)
         v = self.vocabulary_size
         table = np.full((1, v), 1.0 / v)  # distinct rows so far; row 0: Witten-Bell's uniform base
-        row_of = np.zeros(len(contexts), dtype=np.int64)  # each position's current row
-        for level, ids in self._levels_read(contexts):
+        row_of = np.zeros(len(nexts), dtype=np.int64)  # each position's current row
+        for level, ids in reads:
             seen = ids >= 0
             wanted, first, where = np.unique(ids[seen], return_index=True, return_inverse=True)
             pair_context = level.pair_keys // v
@@ -257,14 +257,6 @@ class NgramModel:
         if self.alphabet is not None:
             return encode(tokens, self.alphabet, name)
         return _check_ids(tokens, self.vocabulary_size, name)
-
-    def _windows(self, text: object) -> tuple[np.ndarray, np.ndarray]:
-        """The context (oldest first) and the next id at every position ``i >= n - 1``."""
-        ids = self._ids(text, "text")
-        if len(ids) < self.n:
-            raise ValueError(f"text must have at least n = {self.n} tokens, but has {len(ids)}")
-        windows = np.lib.stride_tricks.sliding_window_view(ids, self.n)
-        return windows[:, :-1], windows[:, -1]
 
     def _scored(self, text: object, positions: object = None) -> tuple[Iterator[tuple[_Level, np.ndarray]], np.ndarray]:
         """What scoring ``text`` reads: each level with the context id of every scored position
