@@ -11,8 +11,8 @@ pass the public check). The student notebook says what each question is worth, t
 tests carry every point, and how to hand in. `scripts/grade_class.py` turns a folder of
 submissions into one CSV gradebook.
 
-The reference solutions go through `otter run` itself, one process and one kernel each (about
-15 s). The mistakes, about fifty of them, are graded by `SharedKernelGrader`: otter's own
+The reference solutions go through `otter run` itself (its function, `otter.run.main`, called in
+the test process), one kernel each. The mistakes, about fifty of them, are graded by `SharedKernelGrader`: otter's own
 preprocessing and scoring (the notebook `otter run` executes, with otter's tests from the
 bundle), in one kernel per problem set that forgets every name between submissions. A test
 checks that it scores the reference exactly as `otter run` does.
@@ -225,10 +225,6 @@ def grade(notebook: nbformat.NotebookNode, name: str, bundle: Path, workdir: Pat
     importing otter again for every submission (about 4 s each). The command line itself runs in
     the class-gradebook test below.
     """
-    with warnings.catch_warnings():  # otter's own deprecation warnings (pandas, traitlets)
-        warnings.simplefilter("ignore")
-        from otter.run import main as otter_run
-
     workdir.mkdir(parents=True)
     submission = workdir / f"{name}.ipynb"
     nbformat.write(notebook, submission)
@@ -237,6 +233,8 @@ def grade(notebook: nbformat.NotebookNode, name: str, bundle: Path, workdir: Pat
     try:
         with warnings.catch_warnings():  # otter's own deprecation warnings (pandas, traitlets)
             warnings.simplefilter("ignore")
+            from otter.run import main as otter_run
+
             otter_run(str(submission), autograder=str(bundle), output_dir=str(workdir / "results"), no_logo=True)
     finally:
         os.environ["PATH"] = path  # otter prepends its conda folder to the process's PATH
