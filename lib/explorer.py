@@ -9,7 +9,8 @@ controls worth seeing). :class:`Explorer` then produces, from that one ``draw``:
   sharp on any screen);
 * on the static website, where no kernel runs, the same controls as HTML form
   elements and one *frame* per control position, each frame drawn by the same
-  ``draw`` at book-build time; a small script (``_explorer/explorer.js``) swaps
+  ``draw`` at book-build time, its axes held in one place for every frame
+  (:meth:`Explorer.web_layout`); a small script (``_explorer/explorer.js``) swaps
   frames as a control moves. The frames are drawn only when the book build asks
   for them (the environment variable :data:`WEB_FRAMES_ENV`, set by
   ``scripts/book_extras.py``), never in a learner's "Run All".
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import dataclasses
 import html
 import io
 import itertools
@@ -225,6 +227,7 @@ class Explorer:
         self.readout = readout
         self.web_values = {name: list(values) for name, values in (web_values or {}).items()}
         self.max_web_frames = max_web_frames
+        self._web_layout: FrameLayout | None = None
         grid = self.web_grid()  # refuse an explorer too big for the website, in Jupyter too
         count = math.prod(len(values) for values in grid.values())
         if count > max_web_frames:
@@ -262,11 +265,35 @@ class Explorer:
         return {name: control.value for name, control in self.controls.items()}
 
     def frame_svg(self, values: Mapping[str, object]) -> str:
-        """The figure at one setting, as the live widget and the website both show it."""
-        fig = _new_figure(*self.size)
-        self._draw_into(fig, values)
-        # The figure's own size (no tight bbox): every frame the same size, so nothing jumps.
-        return _figure_bytes(fig, "svg", tight=False).decode("utf-8")
+        """The figure at one setting, as the live widget shows it (laid out for this setting)."""
+        return self._frame(values)[0]
+
+    def web_layout(self) -> FrameLayout:
+        """Where the website's frames put their axes: one place for every frame.
+
+        Each of a few settings (the controls' starting values, and the first and last
+        website frames) is laid out by matplotlib's constrained layout; every axes then
+        takes the part of its places that all of them share, so each of those settings'
+        labels fit. Frames drawn this way (:meth:`web_frame_svg`) keep their axes still
+        while a control moves, and skip the layout, about half of a frame's drawing time.
+        """
+        if self._web_layout is None:
+            settings = self.web_settings()
+            references = [self.values(), settings[0], settings[-1]]
+            layouts = [self._frame(values)[1] for i, values in enumerate(references)
+                       if values not in references[:i]]
+            self._web_layout = FrameLayout.shared(layouts)
+        return self._web_layout
+
+    def web_frame_svg(self, values: Mapping[str, object]) -> str:
+        """The website's frame at one setting: :meth:`frame_svg`, its axes placed by :meth:`web_layout`.
+
+        If at this setting any text would then stick out of the figure, or touch
+        another panel or its labels, the frame is laid out for itself instead
+        (exactly :meth:`frame_svg`), as the live widget draws it.
+        """
+        svg, fits = self._frame(values, self.web_layout())
+        return svg if fits else self.frame_svg(values)
 
     def readout_text(self, values: Mapping[str, object]) -> str:
         """The readout at a setting: ``readout(**values)``, or the setting itself."""
@@ -304,8 +331,9 @@ class Explorer:
         return [dict(zip(grid, combo)) for combo in itertools.product(*grid.values())]
 
     def web_frames(self) -> list[str]:
-        """The website's frames: :meth:`frame_svg` at each of :meth:`web_settings`."""
-        return _render_all(self.frame_svg, self.web_settings())
+        """The website's frames: :meth:`web_frame_svg` at each of :meth:`web_settings`."""
+        self.web_layout()  # once, before the work is shared out
+        return _render_all(self.web_frame_svg, self.web_settings())
 
     def static_svg(self) -> str:
         """The snapshots side by side (``static_columns`` per row) as an SVG document."""
@@ -386,6 +414,26 @@ class Explorer:
         with mpl.rc_context(RC_PARAMS):
             self.draw(fig, **values)
 
+    def _frame(self, values: Mapping[str, object],
+               layout: FrameLayout | None = None) -> tuple[str, FrameLayout | bool]:
+        """One frame's SVG, and what came of its layout.
+
+        Without ``layout``: laid out by matplotlib, returning the layout it found. With one:
+        its axes placed there, returning whether every text fits (:func:`_texts_fit`).
+        """
+        fig = _new_figure(*self.size, constrained=layout is None)
+        self._draw_into(fig, values)
+        if layout is None:
+            # The figure's own size (no tight bbox): every frame the same size, so nothing jumps.
+            svg = _figure_bytes(fig, "svg", tight=False).decode("utf-8")
+            return svg, FrameLayout.of(fig)
+        if not layout.apply(fig):
+            return "", False
+        drawn: list[tuple[object, object]] = []
+        with _recording_texts(drawn):
+            svg = _figure_bytes(fig, "svg", tight=False).decode("utf-8")
+        return svg, _texts_fit(fig, drawn)
+
 
 def _label(name: str, control: widgets.ValueWidget) -> str:
     return (getattr(control, "description", "") or name).rstrip(":")
@@ -398,10 +446,118 @@ def _nearest_index(values: list, value) -> int:
         return values.index(value) if value in values else 0
 
 
-def _new_figure(width: float, height: float) -> Figure:
+def _new_figure(width: float, height: float, constrained: bool = True) -> Figure:
     """A figure outside pyplot, so redrawing never adds stray outputs to a notebook."""
     with mpl.rc_context(RC_PARAMS):
-        return Figure(figsize=(width, height), layout="constrained")
+        return Figure(figsize=(width, height), layout="constrained" if constrained else None)
+
+
+@dataclasses.dataclass(frozen=True)
+class FrameLayout:
+    """Where a frame's axes sit, as fractions of the figure (left, bottom, width, height),
+    and its suptitle's height (``None`` without one)."""
+
+    axes: tuple[tuple[float, float, float, float], ...]
+    suptitle_y: float | None = None
+
+    @classmethod
+    def of(cls, fig: Figure) -> FrameLayout:
+        """The layout of a figure that has been drawn."""
+        suptitle = getattr(fig, "_suptitle", None)
+        return cls(tuple(tuple(ax.get_position(original=True).bounds) for ax in fig.axes),
+                   None if suptitle is None else suptitle.get_position()[1])
+
+    @classmethod
+    def shared(cls, layouts: Sequence[FrameLayout]) -> FrameLayout:
+        """Each axes in the part of its places that all ``layouts`` share (the widest margins).
+
+        Examples
+        --------
+        >>> a = FrameLayout(((0.10, 0.10, 0.80, 0.80),))
+        >>> b = FrameLayout(((0.15, 0.05, 0.80, 0.80),))
+        >>> [round(v, 2) for v in FrameLayout.shared([a, b]).axes[0]]
+        [0.15, 0.1, 0.75, 0.75]
+        """
+        first = layouts[0]
+        if any(len(layout.axes) != len(first.axes) for layout in layouts):
+            return first  # different panels at different settings: nothing to share
+        axes = []
+        for places in zip(*(layout.axes for layout in layouts)):
+            left = max(x for x, _, _, _ in places)
+            bottom = max(y for _, y, _, _ in places)
+            right = min(x + w for x, _, w, _ in places)
+            top = min(y + h for _, y, _, h in places)
+            axes.append((left, bottom, max(right - left, 0.0), max(top - bottom, 0.0)))
+        heights = [layout.suptitle_y for layout in layouts if layout.suptitle_y is not None]
+        return cls(tuple(axes), max(heights) if heights else None)
+
+    def apply(self, fig: Figure) -> bool:
+        """Place ``fig``'s axes (and suptitle) here; ``False`` if its panels do not match."""
+        if len(fig.axes) != len(self.axes):
+            return False
+        for ax, bounds in zip(fig.axes, self.axes):
+            ax.set_position(bounds)
+        suptitle = getattr(fig, "_suptitle", None)
+        if suptitle is not None and self.suptitle_y is not None:
+            suptitle.set_y(self.suptitle_y)
+        return True
+
+
+@contextlib.contextmanager
+def _recording_texts(drawn: list) -> Iterator[None]:
+    """While a figure is drawn, note each text drawn, its extent and the axes it belongs to
+    (``None`` for the figure's own, such as a suptitle)."""
+    from matplotlib.axes._base import _AxesBase
+    from matplotlib.text import Text
+
+    text_draw, axes_draw = Text.draw, _AxesBase.draw
+    owners: list = [None]
+
+    def draw_text(self, renderer):
+        text_draw(self, renderer)
+        if self.get_visible() and self.get_text():
+            box = self.get_window_extent(renderer).transformed(self.get_figure().transFigure.inverted())
+            drawn.append((owners[-1], box))
+
+    def draw_axes(self, renderer):
+        owners.append(self)
+        try:
+            axes_draw(self, renderer)
+        finally:
+            owners.pop()
+
+    Text.draw, _AxesBase.draw = draw_text, draw_axes
+    try:
+        yield
+    finally:
+        Text.draw, _AxesBase.draw = text_draw, axes_draw
+
+
+#: How far (a fraction of the figure) a text may reach past an edge before it counts as cut.
+_EDGE_SLACK = 1e-3
+
+
+def _texts_fit(fig: Figure, drawn: Sequence[tuple[object, object]]) -> bool:
+    """Whether every drawn text is inside the figure, clear of every other panel, and clear of
+    every other panel's texts (what constrained layout makes sure of)."""
+    owners = [owner for owner, _ in drawn]
+    boxes = np.array([box.extents for _, box in drawn], dtype=float).reshape(-1, 4)
+    boxes = boxes[np.isfinite(boxes).all(axis=1)] if len(boxes) else boxes
+    if len(boxes) < len(drawn):
+        return False  # a text at a position that is not a number: lay the frame out instead
+    x0, y0, x1, y1 = boxes.T
+    if (x0.min(initial=0) < -_EDGE_SLACK or y0.min(initial=0) < -_EDGE_SLACK
+            or x1.max(initial=1) > 1 + _EDGE_SLACK or y1.max(initial=1) > 1 + _EDGE_SLACK):
+        return False
+    panels = [(ax, np.array(ax.get_position().extents)) for ax in fig.axes if ax.get_visible()]
+    ids = np.array([id(owner) for owner in owners])
+    for ax, (ax0, ay0, ax1, ay1) in panels:
+        others = ids != id(ax)
+        if (others & (x0 < ax1) & (x1 > ax0) & (y0 < ay1) & (y1 > ay0)).any():
+            return False  # a text of another panel (or of the figure) over this panel
+    overlap = ((x0[:, None] < x1[None, :]) & (x0[None, :] < x1[:, None])
+               & (y0[:, None] < y1[None, :]) & (y0[None, :] < y1[:, None]))
+    return not (overlap & (ids[:, None] != ids[None, :])).any()
 
 
 def _figure_bytes(fig, fmt: str, tight: bool = True) -> bytes:

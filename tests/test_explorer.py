@@ -119,7 +119,17 @@ def page_parts(text: str) -> tuple[dict, dict]:
     return json.loads(meta.group(1)), json.loads(frames.group(1))
 
 
-def test_web_frames_are_exactly_what_draw_gives_the_live_view(book_build):
+def svg_texts(svg: str) -> list[str]:
+    """The words and numbers an SVG shows (matplotlib writes text as <text> elements here)."""
+    return [html.unescape(t) for t in re.findall(r"<text[^>]*>(.*?)</text>", svg, re.S)]
+
+
+def axes_boxes(svg: str) -> list[str]:
+    """Each axes' background rectangle, as the SVG draws it: where its panels sit."""
+    return re.findall(r'<g id="axes_\d+">\s*<g id="patch_\d+">\s*<path d="([^"]+)"', svg)
+
+
+def test_web_frames_show_what_the_live_view_shows_with_their_axes_held_still(book_build):
     explorer = make_two_control_explorer(readout=lambda p, label: f"{label}: {p:.1f}")
     text = explorer._repr_mimebundle_()["text/html"]
     meta, compact = page_parts(text)
@@ -128,18 +138,114 @@ def test_web_frames_are_exactly_what_draw_gives_the_live_view(book_build):
     frames = expand(compact)
     assert len(frames) == 22
     for setting, frame, readout, words in zip(settings, frames, meta["readouts"], meta["settings"]):
-        # The live widget at this setting shows the very same SVG.
+        # The same draw at the same setting: the live widget shows the same words and numbers.
         for name, value in setting.items():
             explorer.controls[name].value = value
-        assert bytes(explorer.image.value).decode() == frame
+        live = bytes(explorer.image.value).decode()
+        assert frame == explorer.web_frame_svg(setting)
+        assert svg_texts(frame) == svg_texts(live) and f"{setting['label']} = {setting['p']:.2f}" in svg_texts(frame)
+        assert frame.count("<path") == live.count("<path")
         assert readout == f"{setting['label']}: {setting['p']:.1f}"
         assert words == f"p = {setting['p']:.2f}, word = {setting['label']}"
+    # One place for the axes in every frame, where the live view moves them with its labels.
+    assert len({tuple(axes_boxes(frame)) for frame in frames}) == 1 and axes_boxes(frames[0])
     # The page opens at the controls' values, with that frame inline and the setting in the alt text.
     assert meta["start"] == [3, 0]
     first = base64.b64decode(re.search(r'class="explorer-frame"><img src="data:image/svg\+xml;base64,'
                                        r'([A-Za-z0-9+/=]+)"', text).group(1)).decode()
     assert first == frames[3 * 2 + 0]
     assert 'alt="A bar Setting: p = 0.30, word = mat."' in text
+
+
+def draw_growing_labels(fig, p):
+    """Two panels; at p = 1 the right one's tick labels become very wide."""
+    left, right = fig.subplots(1, 2)
+    left.plot([0, 1], [0, p])
+    left.set_ylabel("left")
+    right.plot([0, 1], [0, 10 ** (9 * p) if p == 1 else p])
+    right.set_ylabel("right")
+
+
+def draw_long_title(fig, p):
+    """At p = 0.5 a title far too long for the figure."""
+    ax = fig.subplots()
+    ax.plot([0, 1], [0, p])
+    ax.set_title("a title " * (40 if p == 0.5 else 1))
+
+
+@pytest.mark.parametrize("draw, misfit", [(draw_growing_labels, 1.0), (draw_long_title, 0.5)])
+def test_a_frame_whose_texts_do_not_fit_the_shared_layout_is_laid_out_for_itself(draw, misfit):
+    # The shared layout comes from the start (0.25) and the ends (0, 1) of the grid: 0.5 is none
+    # of them, and the wide tick labels at 1 are, so its layout makes room for them.
+    slider = widgets.FloatSlider(value=0.25, min=0, max=1, step=0.25)
+    explorer = Explorer(draw, {"p": slider}, [{"p": 0.25}], alt="Lines", caption="Lines.")
+    if draw is draw_growing_labels:  # take the wide labels out of the shared layout
+        explorer._web_layout = explorer_module.FrameLayout.shared(
+            [explorer._frame({"p": p})[1] for p in (0.0, 0.25)])
+    for p in (0.0, 0.25, 0.75, misfit):
+        svg, fits = explorer._frame({"p": p}, explorer.web_layout())
+        assert fits == (p != misfit), p
+        web = explorer.web_frame_svg({"p": p})
+        # The shared layout where the texts fit it; where they do not, laid out anew, as live.
+        assert web == (explorer.frame_svg({"p": p}) if p == misfit else svg)
+        # The same labels and title (an axes of another size may take other tick marks).
+        words = [t for t in svg_texts(web) if re.search("[a-z]", t)]
+        assert words == [t for t in svg_texts(explorer.frame_svg({"p": p})) if re.search("[a-z]", t)]
+        assert words
+
+
+def test_texts_fit_sees_a_cut_text_a_covered_panel_and_two_panels_texts_touching():
+    from matplotlib.text import Text
+
+    def drawn_of(fig):
+        drawn = []
+        with explorer_module._recording_texts(drawn):
+            explorer_module._figure_bytes(fig, "svg", tight=False)
+        assert Text.draw.__name__ == "draw"  # matplotlib's own again
+        return drawn
+
+    fig = explorer_module._new_figure(6, 3)
+    left, right = fig.subplots(1, 2)
+    left.set_title("fine")
+    drawn = drawn_of(fig)
+    assert explorer_module._texts_fit(fig, drawn)
+    owners = {owner for owner, _ in drawn}
+    assert owners == {left, right}  # tick labels and titles, each with its panel
+
+    fig = explorer_module._new_figure(6, 3)
+    fig.subplots().set_title("cut off at the right edge " * 6)
+    assert not explorer_module._texts_fit(fig, drawn_of(fig))
+
+    fig = explorer_module._new_figure(6, 3, constrained=False)
+    left, right = fig.subplots(1, 2)
+    right.set_ylabel("a label that reaches back over the left panel", labelpad=120)
+    assert not explorer_module._texts_fit(fig, drawn_of(fig))
+
+    fig = explorer_module._new_figure(6, 3, constrained=False)
+    left, right = fig.subplots(1, 2)
+    left.text(1.02, 0.5, "left's", transform=left.transAxes)
+    right.text(-0.3, 0.5, "right's", transform=right.transAxes, clip_on=False)
+    left.set_position((0.05, 0.1, 0.4, 0.8))
+    right.set_position((0.55, 0.1, 0.4, 0.8))
+    drawn = drawn_of(fig)
+    assert not explorer_module._texts_fit(fig, drawn)
+    assert not explorer_module._texts_fit(fig, [(None, box) for _, box in drawn[:1]] + drawn[1:])
+
+
+def test_the_shared_layout_keeps_every_reference_settings_margins():
+    layout = explorer_module.FrameLayout
+    a = layout(((0.1, 0.1, 0.3, 0.8), (0.6, 0.1, 0.3, 0.8)), suptitle_y=0.98)
+    b = layout(((0.12, 0.08, 0.3, 0.8), (0.58, 0.1, 0.35, 0.7)), suptitle_y=0.99)
+    shared = layout.shared([a, b])
+    assert [v for bounds in shared.axes for v in bounds] == pytest.approx(
+        [0.12, 0.1, 0.28, 0.78, 0.6, 0.1, 0.3, 0.7])
+    assert shared.suptitle_y == 0.99
+    one_panel = layout(((0.1, 0.1, 0.8, 0.8),))
+    assert layout.shared([a, one_panel]) == a  # panels that come and go: nothing shared
+    fig = explorer_module._new_figure(6, 3, constrained=False)
+    fig.subplots()
+    assert not a.apply(fig) and one_panel.apply(fig)
+    assert fig.axes[0].get_position().bounds == pytest.approx((0.1, 0.1, 0.8, 0.8))
 
 
 def test_web_controls_are_labelled_form_elements(book_build):
@@ -212,7 +318,7 @@ def test_frames_are_stored_compactly_and_come_back_exactly():
 
 def test_frames_drawn_in_parallel_equal_frames_drawn_one_by_one(book_build):
     explorer = make_two_control_explorer()
-    serial = [explorer.frame_svg(s) for s in explorer.web_settings()]
+    serial = [explorer.web_frame_svg(s) for s in explorer.web_settings()]
     assert explorer.web_frames() == serial
 
 
@@ -239,7 +345,7 @@ def test_web_frames_parse_mathtext_once_and_draw_the_same_bytes(book_build, monk
     serial = [explorer.frame_svg(s) for s in explorer.web_settings()]  # matplotlib's own caching
     frames = len(serial)
     assert frames == 3 and len(set(serial)) == frames
-    assert explorer.web_frames() == serial
+    assert explorer.web_frames() == [explorer.web_frame_svg(s) for s in explorer.web_settings()]
     assert mathtext.MathTextParser.__dict__["_parse_cached"] is before
 
     parses = collections.Counter()
