@@ -9,7 +9,7 @@ controls worth seeing). :class:`Explorer` then produces, from that one ``draw``:
   sharp on any screen);
 * on the static website, where no kernel runs, the same controls as HTML form
   elements and one *frame* per control position, each frame drawn by the same
-  ``draw`` at book-build time, its axes held in one place for every frame
+  ``draw`` at book-build time, its axes held in one place from frame to frame
   (:meth:`Explorer.web_layout`); a small script (``_explorer/explorer.js``) swaps
   frames as a control moves. The frames are drawn only when the book build asks
   for them (the environment variable :data:`WEB_FRAMES_ENV`, set by
@@ -228,6 +228,9 @@ class Explorer:
         self.web_values = {name: list(values) for name, values in (web_values or {}).items()}
         self.max_web_frames = max_web_frames
         self._web_layout: FrameLayout | None = None
+        self._web_layout_found = False
+        #: How many website frames were laid out for themselves (:meth:`web_frames`).
+        self.own_layout_frames = 0
         grid = self.web_grid()  # refuse an explorer too big for the website, in Jupyter too
         count = math.prod(len(values) for values in grid.values())
         if count > max_web_frames:
@@ -268,32 +271,46 @@ class Explorer:
         """The figure at one setting, as the live widget shows it (laid out for this setting)."""
         return self._frame(values)[0]
 
-    def web_layout(self) -> FrameLayout:
-        """Where the website's frames put their axes: one place for every frame.
+    def web_layout(self) -> FrameLayout | None:
+        """Where the website's frames put their axes: one place from frame to frame.
 
-        Each of a few settings (the controls' starting values, and the first and last
-        website frames) is laid out by matplotlib's constrained layout; every axes then
-        takes the part of its places that all of them share, so each of those settings'
-        labels fit. Frames drawn this way (:meth:`web_frame_svg`) keep their axes still
-        while a control moves, and skip the layout, about half of a frame's drawing time.
+        A few settings (the controls' values when first asked, which in the book build are
+        their starting values, and the first and last website frames) are laid out by
+        matplotlib's constrained layout; every axes then takes the part of its places that
+        all of them share: the widest margin on each side. Frames drawn there
+        (:meth:`web_frame_svg`) keep their axes still while a control moves, and skip the
+        layout, about half of a frame's drawing time. Whether a frame's texts fit is
+        checked frame by frame. ``None`` when the settings' panels differ too much to
+        share a place (then every frame is laid out for itself).
         """
-        if self._web_layout is None:
+        if not self._web_layout_found:
             settings = self.web_settings()
             references = [self.values(), settings[0], settings[-1]]
             layouts = [self._frame(values)[1] for i, values in enumerate(references)
                        if values not in references[:i]]
             self._web_layout = FrameLayout.shared(layouts)
+            self._web_layout_found = True
         return self._web_layout
 
     def web_frame_svg(self, values: Mapping[str, object]) -> str:
-        """The website's frame at one setting: :meth:`frame_svg`, its axes placed by :meth:`web_layout`.
+        """The website's frame at one setting: :meth:`frame_svg`'s figure, its axes placed by
+        :meth:`web_layout`.
 
-        If at this setting any text would then stick out of the figure, or touch
-        another panel or its labels, the frame is laid out for itself instead
-        (exactly :meth:`frame_svg`), as the live widget draws it.
+        The same ``draw`` at the same setting as the live widget; an axes a little smaller
+        than the widget's may take other tick marks. If at this setting any text would stick
+        out of the figure, or touch another panel or its labels, the frame is laid out for
+        itself instead (exactly :meth:`frame_svg`, as the live widget draws it).
         """
-        svg, fits = self._frame(values, self.web_layout())
-        return svg if fits else self.frame_svg(values)
+        return self._web_frame(values)[0]
+
+    def _web_frame(self, values: Mapping[str, object]) -> tuple[str, bool]:
+        """:meth:`web_frame_svg`, and whether it kept the shared layout."""
+        layout = self.web_layout()
+        if layout is not None:
+            svg, fits = self._frame(values, layout)
+            if fits:
+                return svg, True
+        return self.frame_svg(values), False
 
     def readout_text(self, values: Mapping[str, object]) -> str:
         """The readout at a setting: ``readout(**values)``, or the setting itself."""
@@ -331,9 +348,14 @@ class Explorer:
         return [dict(zip(grid, combo)) for combo in itertools.product(*grid.values())]
 
     def web_frames(self) -> list[str]:
-        """The website's frames: :meth:`web_frame_svg` at each of :meth:`web_settings`."""
+        """The website's frames: :meth:`web_frame_svg` at each of :meth:`web_settings`.
+
+        Afterwards :attr:`own_layout_frames` counts the frames laid out for themselves.
+        """
         self.web_layout()  # once, before the work is shared out
-        return _render_all(self.web_frame_svg, self.web_settings())
+        drawn = _render_all(self._web_frame, self.web_settings())
+        self.own_layout_frames = sum(not shared for _, shared in drawn)
+        return [svg for svg, _ in drawn]
 
     def static_svg(self) -> str:
         """The snapshots side by side (``static_columns`` per row) as an SVG document."""
@@ -452,6 +474,10 @@ def _new_figure(width: float, height: float, constrained: bool = True) -> Figure
         return Figure(figsize=(width, height), layout="constrained" if constrained else None)
 
 
+#: An axes' shared place (:meth:`FrameLayout.shared`) keeps at least this share of its smallest place.
+SHARED_LAYOUT_MIN = 0.8
+
+
 @dataclasses.dataclass(frozen=True)
 class FrameLayout:
     """Where a frame's axes sit, as fractions of the figure (left, bottom, width, height),
@@ -462,14 +488,22 @@ class FrameLayout:
 
     @classmethod
     def of(cls, fig: Figure) -> FrameLayout:
-        """The layout of a figure that has been drawn."""
+        """The layout of a figure that has been drawn.
+
+        Matplotlib keeps a figure's suptitle in ``fig._suptitle`` (and constrained layout moves
+        it); a matplotlib without that attribute just leaves the suptitle where it is, and the
+        check on each frame (:func:`_texts_fit`) still catches a title that then collides.
+        """
         suptitle = getattr(fig, "_suptitle", None)
         return cls(tuple(tuple(ax.get_position(original=True).bounds) for ax in fig.axes),
                    None if suptitle is None else suptitle.get_position()[1])
 
     @classmethod
-    def shared(cls, layouts: Sequence[FrameLayout]) -> FrameLayout:
+    def shared(cls, layouts: Sequence[FrameLayout]) -> FrameLayout | None:
         """Each axes in the part of its places that all ``layouts`` share (the widest margins).
+
+        ``None`` if the layouts have different numbers of axes, or if an axes' shared part is
+        less than 80% of its smallest place in width or height (panels that move about).
 
         Examples
         --------
@@ -477,17 +511,23 @@ class FrameLayout:
         >>> b = FrameLayout(((0.15, 0.05, 0.80, 0.80),))
         >>> [round(v, 2) for v in FrameLayout.shared([a, b]).axes[0]]
         [0.15, 0.1, 0.75, 0.75]
+        >>> FrameLayout.shared([a, FrameLayout(((0.7, 0.1, 0.3, 0.8),))]) is None  # moved
+        True
         """
         first = layouts[0]
         if any(len(layout.axes) != len(first.axes) for layout in layouts):
-            return first  # different panels at different settings: nothing to share
+            return None  # different panels at different settings: nothing to share
         axes = []
         for places in zip(*(layout.axes for layout in layouts)):
             left = max(x for x, _, _, _ in places)
             bottom = max(y for _, y, _, _ in places)
             right = min(x + w for x, _, w, _ in places)
             top = min(y + h for _, y, _, h in places)
-            axes.append((left, bottom, max(right - left, 0.0), max(top - bottom, 0.0)))
+            width, height = right - left, top - bottom
+            if (width < SHARED_LAYOUT_MIN * min(w for _, _, w, _ in places)
+                    or height < SHARED_LAYOUT_MIN * min(h for _, _, _, h in places)):
+                return None
+            axes.append((left, bottom, width, height))
         heights = [layout.suptitle_y for layout in layouts if layout.suptitle_y is not None]
         return cls(tuple(axes), max(heights) if heights else None)
 
@@ -505,19 +545,40 @@ class FrameLayout:
 
 @contextlib.contextmanager
 def _recording_texts(drawn: list) -> Iterator[None]:
-    """While a figure is drawn, note each text drawn, its extent and the axes it belongs to
-    (``None`` for the figure's own, such as a suptitle)."""
+    """While a figure is drawn, note the extent of each text drawn (with its ``bbox`` patch) and
+    of each legend, with the panel it belongs to: the axes being drawn, or the outermost
+    one for an inset, ``None`` for the figure's own texts (such as a suptitle).
+
+    A text that cannot be measured is noted as ``(None, None)``: the frame then does not fit.
+    """
     from matplotlib.axes._base import _AxesBase
+    from matplotlib.legend import Legend
     from matplotlib.text import Text
 
-    text_draw, axes_draw = Text.draw, _AxesBase.draw
+    text_draw, axes_draw, legend_draw = Text.draw, _AxesBase.draw, Legend.draw
     owners: list = [None]
+
+    def note(artist, renderer, *extents) -> None:
+        try:
+            to_figure = artist.get_figure().transFigure.inverted()
+            boxes = [box(renderer).transformed(to_figure) for box in extents]
+        except Exception:  # noqa: BLE001 -- anything unmeasurable: lay this frame out instead
+            drawn.append((None, None))
+            return
+        owner = owners[1] if len(owners) > 1 else None  # the outermost axes being drawn
+        drawn.extend((owner, box) for box in boxes)
 
     def draw_text(self, renderer):
         text_draw(self, renderer)
         if self.get_visible() and self.get_text():
-            box = self.get_window_extent(renderer).transformed(self.get_figure().transFigure.inverted())
-            drawn.append((owners[-1], box))
+            patch = self.get_bbox_patch()
+            note(self, renderer, self.get_window_extent,
+                 *([patch.get_window_extent] if patch is not None else []))
+
+    def draw_legend(self, renderer):
+        legend_draw(self, renderer)
+        if self.get_visible():
+            note(self, renderer, self.get_window_extent)
 
     def draw_axes(self, renderer):
         owners.append(self)
@@ -526,11 +587,11 @@ def _recording_texts(drawn: list) -> Iterator[None]:
         finally:
             owners.pop()
 
-    Text.draw, _AxesBase.draw = draw_text, draw_axes
+    Text.draw, _AxesBase.draw, Legend.draw = draw_text, draw_axes, draw_legend
     try:
         yield
     finally:
-        Text.draw, _AxesBase.draw = text_draw, axes_draw
+        Text.draw, _AxesBase.draw, Legend.draw = text_draw, axes_draw, legend_draw
 
 
 #: How far (a fraction of the figure) a text may reach past an edge before it counts as cut.
@@ -538,26 +599,38 @@ _EDGE_SLACK = 1e-3
 
 
 def _texts_fit(fig: Figure, drawn: Sequence[tuple[object, object]]) -> bool:
-    """Whether every drawn text is inside the figure, clear of every other panel, and clear of
-    every other panel's texts (what constrained layout makes sure of)."""
-    owners = [owner for owner, _ in drawn]
+    """Whether every drawn text (:func:`_recording_texts`) is inside the figure, clear of every
+    other panel, and clear of every other panel's texts.
+
+    Axes that share one place (twins) count as one panel. A text at a position that is not
+    a number is not drawn, so it is left out.
+    """
+    if any(box is None for _, box in drawn):
+        return False
+    panels = {id(ax): _place(ax) for ax in fig.axes if ax.get_visible()}
+    owners = [panels.get(id(owner), "figure") if owner is not None else "figure" for owner, _ in drawn]
     boxes = np.array([box.extents for _, box in drawn], dtype=float).reshape(-1, 4)
-    boxes = boxes[np.isfinite(boxes).all(axis=1)] if len(boxes) else boxes
-    if len(boxes) < len(drawn):
-        return False  # a text at a position that is not a number: lay the frame out instead
+    finite = np.isfinite(boxes).all(axis=1)
+    boxes, owners = boxes[finite], [o for o, keep in zip(owners, finite) if keep]
     x0, y0, x1, y1 = boxes.T
     if (x0.min(initial=0) < -_EDGE_SLACK or y0.min(initial=0) < -_EDGE_SLACK
             or x1.max(initial=1) > 1 + _EDGE_SLACK or y1.max(initial=1) > 1 + _EDGE_SLACK):
         return False
-    panels = [(ax, np.array(ax.get_position().extents)) for ax in fig.axes if ax.get_visible()]
-    ids = np.array([id(owner) for owner in owners])
-    for ax, (ax0, ay0, ax1, ay1) in panels:
-        others = ids != id(ax)
+    keys = {key: k for k, key in enumerate(dict.fromkeys([*panels.values(), "figure", *owners]))}
+    ids = np.array([keys[o] for o in owners], dtype=int)
+    for place in set(panels.values()):
+        ax0, ay0, ax1, ay1 = place
+        others = ids != keys[place]
         if (others & (x0 < ax1) & (x1 > ax0) & (y0 < ay1) & (y1 > ay0)).any():
             return False  # a text of another panel (or of the figure) over this panel
     overlap = ((x0[:, None] < x1[None, :]) & (x0[None, :] < x1[:, None])
                & (y0[:, None] < y1[None, :]) & (y0[None, :] < y1[:, None]))
     return not (overlap & (ids[:, None] != ids[None, :])).any()
+
+
+def _place(ax) -> tuple[float, ...]:
+    """An axes' place in the figure (x0, y0, x1, y1), rounded: twin axes share one."""
+    return tuple(round(float(v), 9) for v in ax.get_position().extents)
 
 
 def _figure_bytes(fig, fmt: str, tight: bool = True) -> bytes:
@@ -606,9 +679,10 @@ def _mathtext_parsed_once() -> Iterator[None]:
     """While the web frames are drawn, parse each mathtext string once, not once per renderer.
 
     Matplotlib caches a parse per ``MathTextParser``, and every renderer makes its own parser:
-    one SVG renderer per frame, plus the one constrained layout measures text with. So a label
-    such as ``$p_k$`` or a log axis's ``10^{-3}`` was parsed four times per frame, by pyparsing,
-    about a third of a frame's time (chapter 1: 0.31 -> 0.22 s of CPU per frame, same bytes).
+    one SVG renderer per frame, plus, in a frame that is laid out, the one constrained layout
+    measures text with. So a label such as ``$p_k$`` or a log axis's ``10^{-3}`` was parsed
+    four times per laid-out frame, by pyparsing, about a third of its time (chapter 1: 0.31 ->
+    0.22 s of CPU per frame, same bytes).
     Here a fresh cache (:func:`lib.style.shared_mathtext_cache`, the one :func:`lib.style.use`
     keeps for a whole session) is shared by every parser until the frames are drawn, so frames
     are drawn the same way with or without ``use()``; forked workers inherit it. With a
@@ -673,13 +747,15 @@ def _web_data(explorer: Explorer) -> dict:
     settings = explorer.web_settings()
     current = explorer.values()
     start = [_nearest_index(values, current[name]) for name, values in grid.items()]
+    frames = explorer.web_frames()
     return {
         "grid": grid,
         "start": start,
         "readouts": [explorer.readout_text(s) for s in settings],
         "settings": [explorer.setting_text(s) for s in settings],
         "static_svg": explorer.static_svg(),
-        **_compact(explorer.web_frames()),
+        "own_layout_frames": explorer.own_layout_frames,
+        **_compact(frames),
     }
 
 
@@ -737,7 +813,9 @@ def _live_html(explorer: Explorer, web: dict) -> str:
             # Machine-readable, for tests: each control as a widget spec and its positions.
             "controls": [_control_spec(name, explorer.controls[name], name in explorer.web_values)
                          for name in grid],
-            "values": [[_jsonable(v) for v in values] for values in grid.values()]}
+            "values": [[_jsonable(v) for v in values] for values in grid.values()],
+            # Frames that could not keep the shared layout (Explorer.web_layout): their axes jump.
+            "own_layout_frames": web["own_layout_frames"]}
     frames = {"lines": web["lines"], "frames": web["frames"]}
     return (
         f'<div class="explorer" id="{uid}">'

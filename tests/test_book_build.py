@@ -61,6 +61,8 @@ def test_chapter_explorers_are_live_without_widget_javascript(html, stem):
         frames = expand(json.loads(script[len(prefix):-3]))
         shape = json.loads(meta)["shape"]
         assert len(frames) == len(json.loads(meta)["readouts"]) == math.prod(shape)
+        # Every frame kept the explorer's shared layout: no axes jump as a control moves.
+        assert json.loads(meta)["own_layout_frames"] == 0
         assert len(set(frames)) > 1 and all(f.startswith("<?xml") and f.rstrip().endswith("</svg>") for f in frames)
     # The executed notebook offered for download keeps the static figure, not the frames.
     executed = (html / "_executed" / "chapters" / f"{stem}.ipynb").read_text(encoding="utf-8")

@@ -129,7 +129,7 @@ def axes_boxes(svg: str) -> list[str]:
     return re.findall(r'<g id="axes_\d+">\s*<g id="patch_\d+">\s*<path d="([^"]+)"', svg)
 
 
-def test_web_frames_show_what_the_live_view_shows_with_their_axes_held_still(book_build):
+def test_web_frames_show_what_the_live_view_shows(book_build):
     explorer = make_two_control_explorer(readout=lambda p, label: f"{label}: {p:.1f}")
     text = explorer._repr_mimebundle_()["text/html"]
     meta, compact = page_parts(text)
@@ -147,8 +147,7 @@ def test_web_frames_show_what_the_live_view_shows_with_their_axes_held_still(boo
         assert frame.count("<path") == live.count("<path")
         assert readout == f"{setting['label']}: {setting['p']:.1f}"
         assert words == f"p = {setting['p']:.2f}, word = {setting['label']}"
-    # One place for the axes in every frame, where the live view moves them with its labels.
-    assert len({tuple(axes_boxes(frame)) for frame in frames}) == 1 and axes_boxes(frames[0])
+    assert meta["own_layout_frames"] == 0
     # The page opens at the controls' values, with that frame inline and the setting in the alt text.
     assert meta["start"] == [3, 0]
     first = base64.b64decode(re.search(r'class="explorer-frame"><img src="data:image/svg\+xml;base64,'
@@ -157,12 +156,38 @@ def test_web_frames_show_what_the_live_view_shows_with_their_axes_held_still(boo
     assert 'alt="A bar Setting: p = 0.30, word = mat."' in text
 
 
+def draw_widening_ticks(fig, p):
+    """One line up to 10 ** (4 p): tick labels from "1" to "10,000" wide, as p grows."""
+    from matplotlib.ticker import StrMethodFormatter
+
+    ax = fig.subplots()
+    ax.plot([0, 1], [0, 10 ** (4 * p)])
+    ax.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
+    ax.set(ylabel="count", title=f"p = {p:.2f}")
+
+
+def test_web_frames_hold_their_axes_still_where_the_live_view_moves_them():
+    slider = widgets.FloatSlider(value=0.5, min=0, max=1, step=0.25)
+    explorer = Explorer(draw_widening_ticks, {"p": slider}, [{"p": 0.5}], alt="A line", caption="A line.")
+    settings = explorer.web_settings()
+    live = [explorer.frame_svg(s) for s in settings]
+    web = explorer.web_frames()
+    assert len({tuple(axes_boxes(frame)) for frame in live}) > 1  # laid out anew as labels widen
+    assert len({tuple(axes_boxes(frame)) for frame in web}) == 1 and axes_boxes(web[0])
+    assert explorer.own_layout_frames == 0
+    for setting, frame in zip(settings, web):
+        assert f"p = {setting['p']:.2f}" in svg_texts(frame) and "count" in svg_texts(frame)
+
+
 def draw_growing_labels(fig, p):
-    """Two panels; at p = 1 the right one's tick labels become very wide."""
+    """Two panels; at p = 1 the right one's tick labels ("1,000,000,000") grow over the left one."""
+    from matplotlib.ticker import StrMethodFormatter
+
     left, right = fig.subplots(1, 2)
     left.plot([0, 1], [0, p])
     left.set_ylabel("left")
     right.plot([0, 1], [0, 10 ** (9 * p) if p == 1 else p])
+    right.yaxis.set_major_formatter(StrMethodFormatter("{x:,.1f}"))
     right.set_ylabel("right")
 
 
@@ -176,12 +201,22 @@ def draw_long_title(fig, p):
 @pytest.mark.parametrize("draw, misfit", [(draw_growing_labels, 1.0), (draw_long_title, 0.5)])
 def test_a_frame_whose_texts_do_not_fit_the_shared_layout_is_laid_out_for_itself(draw, misfit):
     # The shared layout comes from the start (0.25) and the ends (0, 1) of the grid: 0.5 is none
-    # of them, and the wide tick labels at 1 are, so its layout makes room for them.
+    # of them. The wide tick labels at 1 are, so for that case the layout is set from 0 and 0.25.
     slider = widgets.FloatSlider(value=0.25, min=0, max=1, step=0.25)
     explorer = Explorer(draw, {"p": slider}, [{"p": 0.25}], alt="Lines", caption="Lines.")
-    if draw is draw_growing_labels:  # take the wide labels out of the shared layout
+    if draw is draw_growing_labels:
         explorer._web_layout = explorer_module.FrameLayout.shared(
             [explorer._frame({"p": p})[1] for p in (0.0, 0.25)])
+        explorer._web_layout_found = True
+        # At p = 1 the labels stay inside the figure: it is the left panel they run into.
+        fig = explorer_module._new_figure(*explorer.size)
+        explorer._draw_into(fig, {"p": 1.0})
+        explorer.web_layout().apply(fig)
+        drawn = []
+        with explorer_module._recording_texts(drawn):
+            explorer_module._figure_bytes(fig, "svg", tight=False)
+        x0 = min(box.x0 for owner, box in drawn if owner is fig.axes[1])
+        assert 0 < x0 < fig.axes[0].get_position().x1
     for p in (0.0, 0.25, 0.75, misfit):
         svg, fits = explorer._frame({"p": p}, explorer.web_layout())
         assert fits == (p != misfit), p
@@ -192,44 +227,109 @@ def test_a_frame_whose_texts_do_not_fit_the_shared_layout_is_laid_out_for_itself
         words = [t for t in svg_texts(web) if re.search("[a-z]", t)]
         assert words == [t for t in svg_texts(explorer.frame_svg({"p": p})) if re.search("[a-z]", t)]
         assert words
+    explorer.web_frames()
+    assert explorer.own_layout_frames == 1
+
+
+def drawn_texts(fig) -> list:
+    """What :func:`_recording_texts` notes while ``fig`` is saved as SVG."""
+    drawn = []
+    with explorer_module._recording_texts(drawn):
+        explorer_module._figure_bytes(fig, "svg", tight=False)
+    return drawn
+
+
+def two_panels():
+    """Two panels far apart: the left one ends at x = 0.35 of the figure, the right one starts at 0.65."""
+    fig = explorer_module._new_figure(6, 3, constrained=False)
+    left, right = fig.subplots(1, 2)
+    left.set_position((0.1, 0.1, 0.25, 0.7))
+    right.set_position((0.65, 0.1, 0.25, 0.7))
+    return fig, left, right
 
 
 def test_texts_fit_sees_a_cut_text_a_covered_panel_and_two_panels_texts_touching():
+    from matplotlib.axes._base import _AxesBase
+    from matplotlib.legend import Legend
     from matplotlib.text import Text
-
-    def drawn_of(fig):
-        drawn = []
-        with explorer_module._recording_texts(drawn):
-            explorer_module._figure_bytes(fig, "svg", tight=False)
-        assert Text.draw.__name__ == "draw"  # matplotlib's own again
-        return drawn
 
     fig = explorer_module._new_figure(6, 3)
     left, right = fig.subplots(1, 2)
     left.set_title("fine")
-    drawn = drawn_of(fig)
+    left.plot([0, 1], [0, 1], label="a line")
+    left.legend()
+    drawn = drawn_texts(fig)
     assert explorer_module._texts_fit(fig, drawn)
-    owners = {owner for owner, _ in drawn}
-    assert owners == {left, right}  # tick labels and titles, each with its panel
+    assert {owner for owner, _ in drawn} == {left, right}  # tick labels, titles, legend: by panel
 
     fig = explorer_module._new_figure(6, 3)
     fig.subplots().set_title("cut off at the right edge " * 6)
-    assert not explorer_module._texts_fit(fig, drawn_of(fig))
+    assert not explorer_module._texts_fit(fig, drawn_texts(fig))
 
+    fig = explorer_module._new_figure(6, 3)  # a legend hanging off the right edge
+    ax = fig.subplots()
+    ax.plot([0, 1], [0, 1], label="a line")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    assert explorer_module._texts_fit(fig, drawn_texts(fig))  # laid out: room was made
     fig = explorer_module._new_figure(6, 3, constrained=False)
-    left, right = fig.subplots(1, 2)
-    right.set_ylabel("a label that reaches back over the left panel", labelpad=120)
-    assert not explorer_module._texts_fit(fig, drawn_of(fig))
-
-    fig = explorer_module._new_figure(6, 3, constrained=False)
-    left, right = fig.subplots(1, 2)
-    left.text(1.02, 0.5, "left's", transform=left.transAxes)
-    right.text(-0.3, 0.5, "right's", transform=right.transAxes, clip_on=False)
-    left.set_position((0.05, 0.1, 0.4, 0.8))
-    right.set_position((0.55, 0.1, 0.4, 0.8))
-    drawn = drawn_of(fig)
+    ax = fig.subplots()
+    ax.plot([0, 1], [0, 1], label="a line")
+    # Its words inside the figure, its long line sample cut by the left edge: the legend's box counts.
+    ax.legend(loc="upper left", bbox_to_anchor=(-0.08, 0.9), bbox_transform=fig.transFigure, handlelength=6)
+    drawn = drawn_texts(fig)
+    assert min(box.x0 for _, box in drawn if box.y0 > 0.7) < 0 < min(box.x0 for _, box in drawn[:-1])
     assert not explorer_module._texts_fit(fig, drawn)
-    assert not explorer_module._texts_fit(fig, [(None, box) for _, box in drawn[:1]] + drawn[1:])
+
+    fig, left, right = two_panels()  # a label reaching back over the left panel
+    right.set_ylabel("a label that reaches back over the left panel", labelpad=120)
+    assert not explorer_module._texts_fit(fig, drawn_texts(fig))
+
+    # Two panels' texts touching in the gap between them: each fits alone, not both.
+    def with_texts(mine: bool, theirs: bool):
+        fig, left, right = two_panels()
+        if mine:
+            left.text(1.02, 0.5, "left's", transform=left.transAxes)
+        if theirs:
+            right.text(-1.0, 0.5, "right's", transform=right.transAxes, clip_on=False)
+        return fig
+
+    for mine, theirs in [(True, False), (False, True)]:
+        fig = with_texts(mine, theirs)
+        assert explorer_module._texts_fit(fig, drawn_texts(fig))
+    fig = with_texts(True, True)
+    assert not explorer_module._texts_fit(fig, drawn_texts(fig))
+
+    # The figure's own text (a suptitle) on a panel's title, above the panel.
+    fig = explorer_module._new_figure(6, 3, constrained=False)
+    ax = fig.subplots()
+    ax.set_position((0.1, 0.1, 0.8, 0.7))
+    ax.set_title("the panel's title")
+    assert explorer_module._texts_fit(fig, drawn_texts(fig))
+    fig.suptitle("the figure's title", y=0.87)
+    assert not explorer_module._texts_fit(fig, drawn_texts(fig))
+
+    # Matplotlib's own drawing is back afterwards, even after an error while drawing.
+    before = (Text.draw, _AxesBase.draw, Legend.draw)
+    with pytest.raises(ZeroDivisionError):
+        with explorer_module._recording_texts([]):
+            1 / 0
+    assert (Text.draw, _AxesBase.draw, Legend.draw) == before
+
+
+def test_texts_fit_counts_twins_and_insets_with_their_panel_and_skips_unplaced_texts():
+    import numpy as np
+
+    fig = explorer_module._new_figure(6, 3)
+    ax = fig.subplots()
+    ax.plot([0, 1], [0, 1], label="left scale")
+    twin = ax.twinx()
+    twin.plot([0, 1], [1, 0], label="right scale")
+    twin.legend(loc="center")  # inside the panel both twins share
+    inset = ax.inset_axes([0.6, 0.6, 0.3, 0.3])
+    inset.plot([0, 1], [0, 1])  # its tick labels sit inside the outer panel
+    ax.text(np.nan, 0.5, "nowhere")  # not drawn at all
+    assert explorer_module._texts_fit(fig, drawn_texts(fig))
+    assert explorer_module._texts_fit(fig, drawn_texts(fig) + [(ax, None)]) is False  # unmeasurable
 
 
 def test_the_shared_layout_keeps_every_reference_settings_margins():
@@ -241,7 +341,9 @@ def test_the_shared_layout_keeps_every_reference_settings_margins():
         [0.12, 0.1, 0.28, 0.78, 0.6, 0.1, 0.3, 0.7])
     assert shared.suptitle_y == 0.99
     one_panel = layout(((0.1, 0.1, 0.8, 0.8),))
-    assert layout.shared([a, one_panel]) == a  # panels that come and go: nothing shared
+    assert layout.shared([a, one_panel]) is None  # panels that come and go: nothing shared
+    moved = layout(((0.1, 0.1, 0.3, 0.8), (0.7, 0.1, 0.3, 0.8)))
+    assert layout.shared([a, moved]) is None  # a panel that moves a third of its width
     fig = explorer_module._new_figure(6, 3, constrained=False)
     fig.subplots()
     assert not a.apply(fig) and one_panel.apply(fig)
