@@ -608,7 +608,7 @@ def _texts_fit(fig: Figure, drawn: Sequence[tuple[object, object]]) -> bool:
     if any(box is None for _, box in drawn):
         return False
     panels = {id(ax): _place(ax) for ax in fig.axes if ax.get_visible()}
-    owners = [panels.get(id(owner), "figure") if owner is not None else "figure" for owner, _ in drawn]
+    owners = [panels.get(id(owner), "figure") for owner, _ in drawn]  # None: the figure's own
     boxes = np.array([box.extents for _, box in drawn], dtype=float).reshape(-1, 4)
     finite = np.isfinite(boxes).all(axis=1)
     boxes, owners = boxes[finite], [o for o, keep in zip(owners, finite) if keep]
@@ -616,7 +616,7 @@ def _texts_fit(fig: Figure, drawn: Sequence[tuple[object, object]]) -> bool:
     if (x0.min(initial=0) < -_EDGE_SLACK or y0.min(initial=0) < -_EDGE_SLACK
             or x1.max(initial=1) > 1 + _EDGE_SLACK or y1.max(initial=1) > 1 + _EDGE_SLACK):
         return False
-    keys = {key: k for k, key in enumerate(dict.fromkeys([*panels.values(), "figure", *owners]))}
+    keys = {key: k for k, key in enumerate(dict.fromkeys([*panels.values(), "figure"]))}
     ids = np.array([keys[o] for o in owners], dtype=int)
     for place in set(panels.values()):
         ax0, ay0, ax1, ay1 = place

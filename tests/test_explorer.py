@@ -212,10 +212,7 @@ def test_a_frame_whose_texts_do_not_fit_the_shared_layout_is_laid_out_for_itself
         fig = explorer_module._new_figure(*explorer.size)
         explorer._draw_into(fig, {"p": 1.0})
         explorer.web_layout().apply(fig)
-        drawn = []
-        with explorer_module._recording_texts(drawn):
-            explorer_module._figure_bytes(fig, "svg", tight=False)
-        x0 = min(box.x0 for owner, box in drawn if owner is fig.axes[1])
+        x0 = min(box.x0 for owner, box in drawn_texts(fig) if owner is fig.axes[1])
         assert 0 < x0 < fig.axes[0].get_position().x1
     for p in (0.0, 0.25, 0.75, misfit):
         svg, fits = explorer._frame({"p": p}, explorer.web_layout())
