@@ -10,7 +10,7 @@ controls worth seeing). :class:`Explorer` then produces, from that one ``draw``:
 * on the static website, where no kernel runs, the same controls as HTML form
   elements and one *frame* per control position, each frame drawn by the same
   ``draw`` at book-build time, its axes held in one place from frame to frame
-  (:meth:`Explorer.web_layout`); a small script (``_explorer/explorer.js``) swaps
+  (:attr:`Explorer.web_layout`); a small script (``_explorer/explorer.js``) swaps
   frames as a control moves. The frames are drawn only when the book build asks
   for them (the environment variable :data:`WEB_FRAMES_ENV`, set by
   ``scripts/book_extras.py``), never in a learner's "Run All".
@@ -28,6 +28,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import dataclasses
+import functools
 import html
 import io
 import itertools
@@ -227,8 +228,7 @@ class Explorer:
         self.readout = readout
         self.web_values = {name: list(values) for name, values in (web_values or {}).items()}
         self.max_web_frames = max_web_frames
-        self._web_layout: FrameLayout | None = None
-        self._web_layout_found = False
+        self._drawn: tuple[dict, FrameLayout] | None = None  # the live figure's setting and layout
         #: How many website frames were laid out for themselves (:meth:`web_frames`).
         self.own_layout_frames = 0
         grid = self.web_grid()  # refuse an explorer too big for the website, in Jupyter too
@@ -271,30 +271,35 @@ class Explorer:
         """The figure at one setting, as the live widget shows it (laid out for this setting)."""
         return self._frame(values)[0]
 
+    @functools.cached_property
     def web_layout(self) -> FrameLayout | None:
         """Where the website's frames put their axes: one place from frame to frame.
 
         A few settings (the controls' values when first asked, which in the book build are
         their starting values, and the first and last website frames) are laid out by
-        matplotlib's constrained layout; every axes then takes the part of its places that
-        all of them share: the widest margin on each side. Frames drawn there
-        (:meth:`web_frame_svg`) keep their axes still while a control moves, and skip the
-        layout, about half of a frame's drawing time. Whether a frame's texts fit is
-        checked frame by frame. ``None`` when the settings' panels differ too much to
-        share a place (then every frame is laid out for itself).
+        matplotlib's constrained layout (the live figure's own layout, where it shows one of
+        them); every axes then takes the part of its places that all of them share: the
+        widest margin on each side. Frames drawn there (:meth:`web_frame_svg`) keep their
+        axes still while a control moves, and skip the layout, about half of a frame's
+        drawing time. Whether a frame's texts fit is checked frame by frame. ``None`` when
+        the settings' panels differ too much to share a place (then every frame is laid
+        out for itself).
         """
-        if not self._web_layout_found:
-            settings = self.web_settings()
-            references = [self.values(), settings[0], settings[-1]]
-            layouts = [self._frame(values)[1] for i, values in enumerate(references)
-                       if values not in references[:i]]
-            self._web_layout = FrameLayout.shared(layouts)
-            self._web_layout_found = True
-        return self._web_layout
+        settings = self.web_settings()
+        references = [self.values(), settings[0], settings[-1]]
+        layouts = []
+        for i, values in enumerate(references):
+            if values in references[:i]:
+                continue
+            if self._drawn is not None and self._drawn[0] == values:
+                layouts.append(self._drawn[1])  # already drawn for the live view
+            else:
+                layouts.append(self._frame(values)[1])
+        return FrameLayout.shared(layouts)
 
     def web_frame_svg(self, values: Mapping[str, object]) -> str:
         """The website's frame at one setting: :meth:`frame_svg`'s figure, its axes placed by
-        :meth:`web_layout`.
+        :attr:`web_layout`.
 
         The same ``draw`` at the same setting as the live widget; an axes a little smaller
         than the widget's may take other tick marks. If at this setting any text would stick
@@ -305,7 +310,7 @@ class Explorer:
 
     def _web_frame(self, values: Mapping[str, object]) -> tuple[str, bool]:
         """:meth:`web_frame_svg`, and whether it kept the shared layout."""
-        layout = self.web_layout()
+        layout = self.web_layout
         if layout is not None:
             svg, fits = self._frame(values, layout)
             if fits:
@@ -333,7 +338,9 @@ class Explorer:
     def redraw(self) -> None:
         """Draw the figure for the current control values into the live image."""
         values = self.values()
-        self.image.value = self.frame_svg(values).encode("utf-8")
+        svg, layout = self._frame(values)
+        self._drawn = (values, layout)
+        self.image.value = svg.encode("utf-8")
         if self.readout is not None:
             self.readout_label.value = html.escape(self.readout_text(values))
 
@@ -352,7 +359,7 @@ class Explorer:
 
         Afterwards :attr:`own_layout_frames` counts the frames laid out for themselves.
         """
-        self.web_layout()  # once, before the work is shared out
+        self.web_layout  # found once, before the work is shared out
         drawn = _render_all(self._web_frame, self.web_settings())
         self.own_layout_frames = sum(not shared for _, shared in drawn)
         return [svg for svg, _ in drawn]

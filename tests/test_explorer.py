@@ -179,6 +179,20 @@ def test_web_frames_hold_their_axes_still_where_the_live_view_moves_them():
         assert f"p = {setting['p']:.2f}" in svg_texts(frame) and "count" in svg_texts(frame)
 
 
+def test_the_shared_layout_reuses_the_live_figures_layout(monkeypatch):
+    slider = widgets.FloatSlider(value=0.5, min=0, max=1, step=0.25)
+    explorer = Explorer(draw_widening_ticks, {"p": slider}, [{"p": 0.5}], alt="A line", caption="A line.")
+    drawn = []
+    frame = Explorer._frame
+    monkeypatch.setattr(Explorer, "_frame", lambda self, values, layout=None:
+                        drawn.append(dict(values)) or frame(self, values, layout))
+    layout = explorer.web_layout
+    assert drawn == [{"p": 0.0}, {"p": 1.0}]  # the start, 0.5, was laid out for the live figure
+    assert layout == explorer_module.FrameLayout.shared(
+        [frame(explorer, {"p": p})[1] for p in (0.5, 0.0, 1.0)])  # as if all three were drawn now
+    assert explorer.web_layout is layout and len(drawn) == 2  # found once
+
+
 def draw_growing_labels(fig, p):
     """Two panels; at p = 1 the right one's tick labels ("1,000,000,000") grow over the left one."""
     from matplotlib.ticker import StrMethodFormatter
@@ -205,17 +219,16 @@ def test_a_frame_whose_texts_do_not_fit_the_shared_layout_is_laid_out_for_itself
     slider = widgets.FloatSlider(value=0.25, min=0, max=1, step=0.25)
     explorer = Explorer(draw, {"p": slider}, [{"p": 0.25}], alt="Lines", caption="Lines.")
     if draw is draw_growing_labels:
-        explorer._web_layout = explorer_module.FrameLayout.shared(
+        explorer.web_layout = explorer_module.FrameLayout.shared(
             [explorer._frame({"p": p})[1] for p in (0.0, 0.25)])
-        explorer._web_layout_found = True
         # At p = 1 the labels stay inside the figure: it is the left panel they run into.
         fig = explorer_module._new_figure(*explorer.size)
         explorer._draw_into(fig, {"p": 1.0})
-        explorer.web_layout().apply(fig)
+        explorer.web_layout.apply(fig)
         x0 = min(box.x0 for owner, box in drawn_texts(fig) if owner is fig.axes[1])
         assert 0 < x0 < fig.axes[0].get_position().x1
     for p in (0.0, 0.25, 0.75, misfit):
-        svg, fits = explorer._frame({"p": p}, explorer.web_layout())
+        svg, fits = explorer._frame({"p": p}, explorer.web_layout)
         assert fits == (p != misfit), p
         web = explorer.web_frame_svg({"p": p})
         # The shared layout where the texts fit it; where they do not, laid out anew, as live.
