@@ -59,7 +59,7 @@ MAX_ORDER = 8
 __all__ = ["MAX_ORDER", "SMOOTHERS", "NgramModel", "encode", "fit_char_ngram", "fit_ngram", "ngram_counts"]
 
 
-@dataclass(frozen=True, eq=False)  # compared and hashed by identity: a key of _numbered_contexts
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: a key of _numbered_contexts and _pair_counts
 class _Level:
     """Counts for contexts of one length L: context keys are (id at L - 1) * V + oldest token."""
 
@@ -168,7 +168,7 @@ class NgramModel:
             raise ValueError(f"context must have at least n - 1 = {self.n - 1} tokens, but has {len(ids)}")
         v = self.vocabulary_size
         contexts = np.broadcast_to(ids[len(ids) - (self.n - 1):], (v, self.n - 1))
-        return self._probabilities(self._levels_read(contexts), np.arange(v))
+        return self._probabilities(self._levels_read(contexts, np.arange(v)), np.arange(v))
 
     def distributions(self, text: object) -> np.ndarray:
         """The model's whole distribution at every position ``i >= n - 1`` of ``text``.
@@ -195,7 +195,7 @@ class NgramModel:
         v = self.vocabulary_size
         table = np.full((1, v), 1.0 / v)  # distinct rows so far; row 0: Witten-Bell's uniform base
         row_of = np.zeros(len(nexts), dtype=np.int64)  # each position's current row
-        for level, ids in reads:
+        for level, ids, _ in reads:
             seen = ids >= 0
             wanted, first, where = np.unique(ids[seen], return_index=True, return_inverse=True)
             pair_context = level.pair_keys // v
@@ -240,13 +240,11 @@ class NgramModel:
         >>> fit_char_ngram("abab", n=2).counts("aba")  # "ab" twice, "a" twice; "ba" once, "b" once
         (array([2., 1.]), array([2., 1.]))
         """
-        reads, nexts = self._scored(text)
-        v = self.vocabulary_size
-        for level, ids in reads:
+        reads, _ = self._scored(text)
+        for level, ids, pair in reads:
             pass  # the last level read is the longest context's
-        seen = ids >= 0
-        total = np.where(seen, level.context_counts[np.maximum(ids, 0)], 0).astype(np.float64)
-        return _lookup_counts(level.pair_keys, level.pair_counts, ids * v + nexts, seen), total
+        total = np.where(ids >= 0, level.context_counts[np.maximum(ids, 0)], 0).astype(np.float64)
+        return np.array(pair), total
 
     def nll(self, text: object) -> float:
         """Mean negative log-likelihood per predicted token, in nats (``inf`` if any p is 0)."""
@@ -259,12 +257,14 @@ class NgramModel:
         return _check_ids(tokens, self.vocabulary_size, name)
 
     def _scored(self, text: object, positions: object = None) -> tuple[Iterator[tuple[_Level, np.ndarray]], np.ndarray]:
-        """What scoring ``text`` reads: each level with the context id of every scored position
-        (as :meth:`_levels_read`), and the next ids; every position ``i >= n - 1``, or only ``positions``.
+        """What scoring ``text`` reads: each level with the context id and the pair count of every
+        scored position (as :meth:`_levels_read`), and the next ids; every position ``i >= n - 1``,
+        or only ``positions``.
 
-        A whole text's contexts are numbered by :func:`_numbered_contexts`, which remembers
-        them: scoring one text with several orders or both smoothers of the same counts
-        (:meth:`with_order`, ``dataclasses.replace``) numbers each context once.
+        A whole text's contexts and pairs are looked up by :func:`_numbered_contexts` and
+        :func:`_pair_counts`, which remember them: scoring one text with several orders or both
+        smoothers of the same counts (:meth:`with_order`, ``dataclasses.replace``) looks up each
+        context and each pair once.
         """
         ids = self._ids(text, "text")
         if len(ids) < self.n:
@@ -272,16 +272,18 @@ class NgramModel:
         if positions is not None:
             windows = np.lib.stride_tricks.sliding_window_view(ids, self.n)
             windows = windows[_check_positions(positions, self.n, len(ids))]
-            return self._levels_read(windows[:, :-1]), windows[:, -1]
-        key = ids.tobytes()
-        reads = ((level, _numbered_contexts(self.levels[:length + 1], self.vocabulary_size, key)[self.n - 1:])
+            return self._levels_read(windows[:, :-1], windows[:, -1]), windows[:, -1]
+        key, v, start = ids.tobytes(), self.vocabulary_size, self.n - 1
+        reads = ((level, _numbered_contexts(self.levels[:length + 1], v, key)[start:],
+                  _pair_counts(self.levels[:length + 1], v, key)[start:])
                  for length, level in enumerate(self.levels)
                  if self.smoothing == "witten-bell" or length == self.n - 1)
         return reads, ids[self.n - 1:]
 
-    def _levels_read(self, contexts: np.ndarray) -> Iterator[tuple[_Level, np.ndarray]]:
+    def _levels_read(self, contexts: np.ndarray, nexts: np.ndarray) -> Iterator[tuple[_Level, np.ndarray, np.ndarray]]:
         """Each level of counts the model reads, shortest context first, with the index of every
-        row's context in it (-1 where training never saw that context).
+        row's context in it (-1 where training never saw that context) and the count of the row's
+        (context, next id) pair (0 where never seen).
 
         Witten-Bell reads every level; add-alpha only the longest context's.
         """
@@ -291,16 +293,15 @@ class NgramModel:
             if length > 0:
                 ids = _lookup_ids(level.context_keys, ids * v + contexts[:, -length], ids >= 0)
             if self.smoothing == "witten-bell" or length == self.n - 1:
-                yield level, ids
+                yield level, ids, _lookup_counts(level.pair_keys, level.pair_counts, ids * v + nexts, ids >= 0)
 
-    def _probabilities(self, reads: Iterable[tuple[_Level, np.ndarray]], nexts: np.ndarray) -> np.ndarray:
+    def _probabilities(self, reads: Iterable[tuple[_Level, np.ndarray, np.ndarray]], nexts: np.ndarray) -> np.ndarray:
         """p(next | context) from the levels read (:meth:`_levels_read`) and the next ids."""
         v = self.vocabulary_size
         p = np.full(len(nexts), 1.0 / v)  # Witten-Bell's base: uniform
-        for level, ids in reads:
+        for level, ids, pair in reads:
             seen = ids >= 0
             total = np.where(seen, level.context_counts[np.maximum(ids, 0)], 0).astype(np.float64)
-            pair = _lookup_counts(level.pair_keys, level.pair_counts, ids * v + nexts, seen)
             if self.smoothing == "witten-bell":
                 types = np.where(seen, level.context_types[np.maximum(ids, 0)], 0).astype(np.float64)
                 with np.errstate(invalid="ignore", divide="ignore"):
@@ -572,6 +573,23 @@ def _numbered_contexts(levels: tuple[_Level, ...], v: int, ids_bytes: bytes) -> 
         numbered[length:] = _lookup_ids(levels[-1].context_keys, shorter * v + ids[:len(ids) - length], shorter >= 0)
     numbered.setflags(write=False)  # shared by every caller
     return numbered
+
+
+@functools.lru_cache(maxsize=16)
+def _pair_counts(levels: tuple[_Level, ...], v: int, ids_bytes: bytes) -> np.ndarray:
+    """Entry ``i``: how often the training text had token ``i`` of the text after the
+    ``L = len(levels) - 1`` tokens before it, in ``levels[-1]`` (as floats); 0 before
+    position L or where training never saw that pair.
+
+    Remembered like :func:`_numbered_contexts`: Witten-Bell models of every order read the
+    shorter levels too, so all the orders and both smoothers of the same counts share one
+    lookup of each level's pairs in a text.
+    """
+    ids = np.frombuffer(ids_bytes, dtype=np.int64)
+    contexts = _numbered_contexts(levels, v, ids_bytes)
+    pairs = _lookup_counts(levels[-1].pair_keys, levels[-1].pair_counts, contexts * v + ids, contexts >= 0)
+    pairs.setflags(write=False)  # shared by every caller
+    return pairs
 
 
 def _lookup_ids(keys: np.ndarray, query: np.ndarray, valid: np.ndarray) -> np.ndarray:
