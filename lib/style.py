@@ -8,7 +8,6 @@ separates them by line style, so it survives grey-scale printing too.
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable
 
 import matplotlib as mpl
@@ -51,10 +50,8 @@ RC_PARAMS: dict[str, object] = {
 def use() -> None:
     """Apply the book's style to matplotlib and show inline figures as SVG.
 
-    A chapter calls it once, after its imports. It also makes every renderer share one
-    cache of parsed mathtext (:func:`parse_mathtext_once`), which makes a figure with
-    maths labels faster to draw, and takes the imported libraries out of the garbage
-    collector's scans (:func:`freeze_imports`).
+    Also makes every renderer share one cache of parsed mathtext
+    (:func:`parse_mathtext_once`), which makes a figure with maths labels faster to draw.
 
     Examples
     --------
@@ -62,39 +59,12 @@ def use() -> None:
     """
     mpl.rcParams.update(RC_PARAMS)
     parse_mathtext_once()
-    freeze_imports()
     try:
         from matplotlib_inline.backend_inline import set_matplotlib_formats
     except ImportError:  # plain Python, no Jupyter: nothing to configure
         return
     # SVG keeps line plots sharp and light; no creation date, so two builds agree.
     set_matplotlib_formats("svg", metadata={"Date": None})
-
-
-def freeze_imports() -> bool:
-    """Leave every object alive now (what the chapter imported) out of later garbage collections.
-
-    After its imports (numpy, matplotlib, IPython, ipywidgets) a chapter's kernel
-    tracks about 130,000 objects, and they live as long as the kernel. Python's
-    cyclic garbage collector scans all of them in each full collection (about
-    50 ms on the book's test machine), and a chapter that makes many figures and
-    arrays triggers several. :func:`gc.freeze` moves them to a permanent
-    generation that collections skip; reference counting still frees any of them
-    that stops being used, so nothing changes but the time (chapter 5's Run All:
-    about 0.27 s less of 3.0 s). It freezes only if nothing in the process is
-    frozen yet, returning ``True`` then and ``False`` otherwise: calling it again
-    (as every chapter's ``use()`` does in one test process) never freezes the
-    objects made since, which may include uncollected garbage.
-
-    Examples
-    --------
-    >>> freeze_imports() in (True, False)
-    True
-    """
-    if gc.get_freeze_count() > 0:
-        return False
-    gc.freeze()
-    return True
 
 
 #: The most parsed mathtext strings the shared cache keeps (then it starts afresh).

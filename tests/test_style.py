@@ -61,25 +61,3 @@ def test_without_matplotlibs_cache_nothing_changes(monkeypatch):
     monkeypatch.delattr(mathtext.MathTextParser, "_parse_cached")
     assert lib.style.parse_mathtext_once() is False
     assert "_parse_cached" not in mathtext.MathTextParser.__dict__
-
-
-def test_freeze_imports_freezes_what_exists_once_and_never_again():
-    import subprocess
-    import sys
-
-    # A fresh interpreter, as a chapter's kernel is: the first call freezes what exists, so
-    # later full collections skip it; a second call freezes nothing made since.
-    code = (
-        "import gc, lib.style\n"
-        "assert gc.get_freeze_count() == 0\n"
-        "assert lib.style.freeze_imports() is True\n"
-        "frozen = gc.get_freeze_count()\n"
-        "assert frozen > 1000, frozen\n"
-        "made_since = [[] for _ in range(5000)]\n"
-        "assert lib.style.freeze_imports() is False\n"
-        "assert gc.get_freeze_count() == frozen\n"
-        "lib.style.use()  # a chapter's call: no second freeze either\n"
-        "# (frozen objects freed since, such as replaced rcParams, leave the count)\n"
-        "assert gc.get_freeze_count() <= frozen, (gc.get_freeze_count(), frozen)\n"
-    )
-    subprocess.run([sys.executable, "-c", code], check=True)
