@@ -191,7 +191,7 @@ class NgramModel:
         array([[0.1667, 0.8333],
                [0.1667, 0.8333]])
         """
-        reads, nexts = self._scored(text)
+        reads, nexts = self._scored(text, pairs=False)  # all of a context's pairs come from its level
         v = self.vocabulary_size
         table = np.full((1, v), 1.0 / v)  # distinct rows so far; row 0: Witten-Bell's uniform base
         row_of = np.zeros(len(nexts), dtype=np.int64)  # each position's current row
@@ -256,10 +256,11 @@ class NgramModel:
             return encode(tokens, self.alphabet, name)
         return _check_ids(tokens, self.vocabulary_size, name)
 
-    def _scored(self, text: object, positions: object = None) -> tuple[Iterator[tuple[_Level, np.ndarray]], np.ndarray]:
+    def _scored(self, text: object, positions: object = None, pairs: bool = True,
+                ) -> tuple[Iterator[tuple[_Level, np.ndarray, np.ndarray | None]], np.ndarray]:
         """What scoring ``text`` reads: each level with the context id and the pair count of every
-        scored position (as :meth:`_levels_read`), and the next ids; every position ``i >= n - 1``,
-        or only ``positions``.
+        scored position (as :meth:`_levels_read`; ``None`` for the counts of a whole text with
+        ``pairs=False``), and the next ids; every position ``i >= n - 1``, or only ``positions``.
 
         A whole text's contexts and pairs are looked up by :func:`_numbered_contexts` and
         :func:`_pair_counts`, which remember them: scoring one text with several orders or both
@@ -275,7 +276,7 @@ class NgramModel:
             return self._levels_read(windows[:, :-1], windows[:, -1]), windows[:, -1]
         key, v, start = ids.tobytes(), self.vocabulary_size, self.n - 1
         reads = ((level, _numbered_contexts(self.levels[:length + 1], v, key)[start:],
-                  _pair_counts(self.levels[:length + 1], v, key)[start:])
+                  _pair_counts(self.levels[:length + 1], v, key)[start:] if pairs else None)
                  for length, level in enumerate(self.levels)
                  if self.smoothing == "witten-bell" or length == self.n - 1)
         return reads, ids[self.n - 1:]

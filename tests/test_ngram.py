@@ -265,6 +265,17 @@ def test_models_sharing_counts_number_a_text_once_and_score_as_if_alone():
         np.testing.assert_array_equal(every, score)
 
 
+def test_distributions_read_the_levels_without_looking_up_pairs():
+    from lib.ngram import _pair_counts
+
+    model = fit_char_ngram(TEXT * 3, 3, smoothing="witten-bell")
+    _pair_counts.cache_clear()
+    table = model.distributions(HELDOUT)
+    assert _pair_counts.cache_info().misses == 0  # whole rows come from the levels' pairs
+    log_p = np.log(table[np.arange(len(table)), encode(HELDOUT, model.alphabet)[2:]])
+    np.testing.assert_allclose(log_p, model.log_probs(HELDOUT), rtol=1e-12)
+
+
 def test_bad_positions_are_refused_clearly():
     model = fit_char_ngram(TEXT, 3)
     with pytest.raises(ValueError, match=r"positions must lie in \[2, 31\]: a position needs its 2 tokens"):
