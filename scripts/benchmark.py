@@ -20,12 +20,14 @@ Measured, and the baseline each figure is divided by:
 * test run: ``python -m pytest -q`` (what ``make test`` runs, minus installing: every test on
   one worker per core), against its budget of 8 minutes; the number of tests, and the five
   slowest;
-* each chapter notebook executed in a fresh kernel, from starting the kernel to the last
-  cell's reply: what a Binder user waits for after "Run all", against a notebook that only
-  imports numpy, matplotlib and ipywidgets (target: 2x; 3x for chapters 7 and later, which
-  train models). The kernel's shutdown after the last cell (about 0.4 s for any notebook
-  here, which no learner waits for) is left out; the ratio with it, as nbclient's
-  ``execute()`` times a notebook and as this benchmark counted before, is shown as well.
+* each chapter notebook executed in a fresh kernel by nbclient, from starting the kernel
+  until ``execute()`` returns: kernel start, every cell, and the kernel's shutdown (about
+  0.3 s for any notebook here), against a notebook that only imports numpy, matplotlib and
+  ipywidgets timed the same way (target: 2x; 3x for chapters 7 and later, which train
+  models). This is how every earlier benchmark, and the issue that set the targets, timed a
+  notebook. A learner after "Run all" waits for the kernel's start and the cells, not for
+  its shutdown: that ratio, up to the last cell's reply, is printed beside as information.
+  It is the higher of the two, since both sides share the shutdown's constant.
   Each notebook runs ``--repeat`` times, the chapters and the yardstick taking turns; the
   ratio is the fastest run over the fastest run (on a shared machine a slow run measures the
   neighbours, as ``timeit`` notes), and the medians' ratio is shown beside it. Once more with
@@ -360,13 +362,13 @@ def main() -> None:
         for _ in range(args.repeat):  # in turns, so a slow spell of the machine hits every notebook
             for path in runs:
                 runs[path].append(notebook_time(path))
-    # Run All (to the last cell's reply), and the same with the kernel's shutdown.
-    times = {path: [run_all for run_all, _ in r] for path, r in runs.items()}
-    totals = {path: [total for _, total in r] for path, r in runs.items()}
+    # Kernel start to execute()'s return (shutdown included), and to the last cell's reply.
+    times = {path: [total for _, total in r] for path, r in runs.items()}
+    replies = {path: [run_all for run_all, _ in r] for path, r in runs.items()}
     baseline, baseline_median = min(times[trivial]), statistics.median(times[trivial])
-    rows.append((f"notebook that only imports numpy, matplotlib, ipywidgets (kernel start to last reply; "
-                 f"fastest of {args.repeat}; median {baseline_median:.2f} s; with the kernel's shutdown "
-                 f"{min(totals[trivial]):.2f} s)", baseline, ""))
+    rows.append((f"notebook that only imports numpy, matplotlib, ipywidgets (fastest of {args.repeat}; "
+                 f"median {baseline_median:.2f} s; to its last reply {min(replies[trivial]):.2f} s)",
+                 baseline, ""))
     for path in chapters:
         seconds, median = min(times[path]), statistics.median(times[path])
         # Chapters 7 and later train models (the capstone, chapter 8): 3x.
@@ -376,9 +378,9 @@ def main() -> None:
         rows.append((f"  ratio to the imports-only notebook, fastest to fastest (target < {allowed:g}x; "
                      f"medians {median / baseline_median:.2f}x)", seconds / baseline,
                      "ok" if seconds / baseline < allowed else "OVER"))
-        rows.append(("  the same with each kernel's shutdown, as nbclient's execute() times it (info)",
-                     min(totals[path]) / min(totals[trivial]), ""))
-        web, _ = notebook_time(path, web_frames=True)
+        rows.append(("  the same up to the last cell's reply, without the kernel's shutdown (info)",
+                     min(replies[path]) / min(replies[trivial]), ""))
+        _, web = notebook_time(path, web_frames=True)
         rows.append((f"notebook {path.name} with web frames (book build only)", web, ""))
     if not args.skip_loss:
         rows.extend(loss_rows(args.repeat))
