@@ -124,9 +124,25 @@ ONE_TOKEN_PER_LOOK = """() => {
 }"""
 
 
+# The theme gives every scrollable code block and output a keyboard tab stop, in a pass it runs
+# 300 ms after the page's last change (a debounced MutationObserver). MathJax, the explorers and
+# ONE_TOKEN_PER_LOOK above all change the page, and an audit started before that pass saw tab
+# stops from before the change (a "scrollable-region-focusable" finding on a loaded machine). A
+# reader meets the settled page: wait until nothing has changed for twice the theme's delay.
+SETTLED = """() => new Promise((resolve) => {
+  let timer;
+  const observer = new MutationObserver(() => { clearTimeout(timer); timer = setTimeout(done, 600); });
+  function done() { observer.disconnect(); resolve(); }
+  observer.observe(document.body, { childList: true, subtree: true });
+  timer = setTimeout(done, 600);
+})"""
+
+
 def serious_violations(page) -> list[str]:
-    """axe-core's serious and critical findings, with each look of code token audited once."""
+    """axe-core's serious and critical findings on the settled page, with each look of code token
+    audited once."""
     page.evaluate(ONE_TOKEN_PER_LOOK)
+    page.evaluate(SETTLED)
     results = Axe().run(page).response
     return [f"{v['impact']}: {v['id']} ({len(v['nodes'])}x) {v['help']}"
             for v in results["violations"] if v["impact"] in ("serious", "critical")]
