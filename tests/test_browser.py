@@ -128,11 +128,15 @@ ONE_TOKEN_PER_LOOK = """() => {
 # 300 ms after the page's last change (a debounced MutationObserver). MathJax, the explorers and
 # ONE_TOKEN_PER_LOOK above all change the page, and an audit started before that pass saw tab
 # stops from before the change (a "scrollable-region-focusable" finding on a loaded machine). A
-# reader meets the settled page: wait until nothing has changed for twice the theme's delay.
-SETTLED = """() => new Promise((resolve) => {
+# reader meets the settled page: wait until nothing has changed for twice the theme's delay
+# (and fail, rather than wait forever, on a page that never stops changing).
+SETTLED = """() => new Promise((resolve, reject) => {
   let timer;
   const observer = new MutationObserver(() => { clearTimeout(timer); timer = setTimeout(done, 600); });
-  function done() { observer.disconnect(); resolve(); }
+  const deadline = setTimeout(() => {
+    observer.disconnect(); clearTimeout(timer); reject(new Error("the page kept changing for 15 s"));
+  }, 15000);
+  function done() { observer.disconnect(); clearTimeout(deadline); resolve(); }
   observer.observe(document.body, { childList: true, subtree: true });
   timer = setTimeout(done, 600);
 })"""
