@@ -168,7 +168,8 @@ class NgramModel:
             raise ValueError(f"context must have at least n - 1 = {self.n - 1} tokens, but has {len(ids)}")
         v = self.vocabulary_size
         contexts = np.broadcast_to(ids[len(ids) - (self.n - 1):], (v, self.n - 1))
-        return self._probabilities(self._levels_read(contexts, np.arange(v)), np.arange(v))
+        nexts = np.arange(v)  # every token, each after the same context
+        return self._probabilities(self._levels_read(contexts, nexts), nexts)
 
     def distributions(self, text: object) -> np.ndarray:
         """The model's whole distribution at every position ``i >= n - 1`` of ``text``.
@@ -294,7 +295,7 @@ class NgramModel:
             if length > 0:
                 ids = _lookup_ids(level.context_keys, ids * v + contexts[:, -length], ids >= 0)
             if self.smoothing == "witten-bell" or length == self.n - 1:
-                yield level, ids, _lookup_counts(level.pair_keys, level.pair_counts, ids * v + nexts, ids >= 0)
+                yield level, ids, _pair_lookup(level, ids, nexts, v)
 
     def _probabilities(self, reads: Iterable[tuple[_Level, np.ndarray, np.ndarray]], nexts: np.ndarray) -> np.ndarray:
         """p(next | context) from the levels read (:meth:`_levels_read`) and the next ids."""
@@ -587,8 +588,7 @@ def _pair_counts(levels: tuple[_Level, ...], v: int, ids_bytes: bytes) -> np.nda
     lookup of each level's pairs in a text.
     """
     ids = np.frombuffer(ids_bytes, dtype=np.int64)
-    contexts = _numbered_contexts(levels, v, ids_bytes)
-    pairs = _lookup_counts(levels[-1].pair_keys, levels[-1].pair_counts, contexts * v + ids, contexts >= 0)
+    pairs = _pair_lookup(levels[-1], _numbered_contexts(levels, v, ids_bytes), ids, v)
     pairs.setflags(write=False)  # shared by every caller
     return pairs
 
@@ -599,9 +599,12 @@ def _lookup_ids(keys: np.ndarray, query: np.ndarray, valid: np.ndarray) -> np.nd
     return np.where(valid & (keys[index] == query), index, -1)
 
 
-def _lookup_counts(keys: np.ndarray, counts: np.ndarray, query: np.ndarray, valid: np.ndarray) -> np.ndarray:
-    """``counts`` of each valid query key, 0 for keys never seen or not valid (keys sorted)."""
+def _pair_lookup(level: _Level, contexts: np.ndarray, nexts: np.ndarray, v: int) -> np.ndarray:
+    """How often ``level`` counted each (context id, next id) pair, as floats: 0 for a pair
+    never seen, or a context never seen (id -1)."""
+    keys = level.pair_keys
     if len(keys) == 0:
-        return np.zeros(len(query), dtype=np.float64)
+        return np.zeros(len(contexts), dtype=np.float64)
+    query = contexts * v + nexts
     index = np.minimum(np.searchsorted(keys, query), len(keys) - 1)
-    return np.where(valid & (keys[index] == query), counts[index], 0).astype(np.float64)
+    return np.where((contexts >= 0) & (keys[index] == query), level.pair_counts[index], 0).astype(np.float64)
